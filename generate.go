@@ -1,0 +1,3 @@
+package celestra
+
+//go:generate go run ./internal/k8sgen -out k8s
