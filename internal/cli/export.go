@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/celestra-dev/celestra/exporters"
+	yamlexp "github.com/celestra-dev/celestra/exporters/yaml"
+	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/output"
+)
+
+// formats maps each --format name to its exporter. "all" writes each of them
+// into a folder of its own name.
+func formats() map[string]exporters.Exporter {
+	return map[string]exporters.Exporter{
+		"yaml": yamlexp.Exporter{},
+	}
+}
+
+func formatNames() []string {
+	var names []string
+	for n := range formats() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+type exportOptions struct {
+	format string
+	out    string
+}
+
+func newExportCommand() *cobra.Command {
+	opts := &exportOptions{}
+	cmd := &cobra.Command{
+		Use:   "export [PATH]",
+		Short: "Validate a configuration and write its deployment files",
+		Long: `Export validates the configuration at PATH (a .cue file or a folder; default
+".") and writes its deployment files into the folder given with -o.
+
+With --format yaml (the default), each Kubernetes object goes to
+<kind>-<name>.yaml; -o - prints one multi-document stream instead, for
+"celestra export -o - | kubectl apply -f -". With --format all, every format
+is written into a sub-folder of its own name.
+
+Nothing is written unless the whole configuration is valid, and files that
+celestra did not write are never removed.`,
+		Example: `  celestra export examples/postgres -o out/
+  celestra export . -o - | kubectl apply -f -`,
+		Args: maxArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runExport(cmd, pathArg(args), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.format, "format", "f", "yaml", "output format: "+strings.Join(append(formatNames(), "all"), ", "))
+	cmd.Flags().StringVarP(&opts.out, "output", "o", "", "output folder, or - for a YAML stream on standard output (required)")
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return append(formatNames(), "all"), cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+func runExport(cmd *cobra.Command, configPath string, opts *exportOptions) error {
+	if opts.out == "" {
+		return &engine.UsageError{Err: fmt.Errorf("missing -o: give an output folder, or - for standard output")}
+	}
+	all := formats()
+	var selected []string
+	switch {
+	case opts.format == "all":
+		selected = formatNames()
+	case all[opts.format] != nil:
+		selected = []string{opts.format}
+	default:
+		return &engine.UsageError{Err: fmt.Errorf("unknown format %q: use one of %s, all", opts.format, strings.Join(formatNames(), ", "))}
+	}
+	if opts.out == "-" && opts.format != "yaml" {
+		return &engine.UsageError{Err: fmt.Errorf("-o - prints YAML only: give a folder for --format %s", opts.format)}
+	}
+
+	loader, err := engine.NewLoader()
+	if err != nil {
+		return err
+	}
+	result, err := loader.Load(configPath)
+	if err != nil {
+		return err
+	}
+
+	if opts.out == "-" {
+		stream, err := yamlexp.Stream(result)
+		if err != nil {
+			return err
+		}
+		_, err = cmd.OutOrStdout().Write(stream)
+		return err
+	}
+
+	files := exporters.Files{}
+	for _, name := range selected {
+		produced, err := all[name].Export(result)
+		if err != nil {
+			return fmt.Errorf("%s export: %w", name, err)
+		}
+		for p, data := range produced {
+			if opts.format == "all" {
+				p = path.Join(name, p)
+			}
+			files[p] = data
+		}
+	}
+	if err := output.Write(opts.out, files); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d %s to %s\n", len(files), plural(len(files), "file", "files"), opts.out)
+	return nil
+}

@@ -1,0 +1,194 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+)
+
+// UsageError is a problem with how celestra was called (a missing path, for
+// example) rather than with the configuration.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Diagnostic is one problem found in a configuration.
+type Diagnostic struct {
+	// Position is "file:line:col" of the user's code when known, else of the
+	// rule in the celestra module.
+	Position string
+	// Path is the CUE path of the offending field, such as apps.db.replicas.
+	Path string
+	// Message says what rule was broken.
+	Message string
+	// Rule is the position of the rule in the celestra module, when the
+	// problem was found there and Position is the user's.
+	Rule string
+}
+
+func (d Diagnostic) String() string {
+	var b strings.Builder
+	if d.Position != "" {
+		b.WriteString(d.Position + ": ")
+	}
+	if d.Path != "" {
+		b.WriteString(d.Path + ": ")
+	}
+	b.WriteString(d.Message)
+	if d.Rule != "" {
+		b.WriteString(" (rule: " + d.Rule + ")")
+	}
+	return b.String()
+}
+
+// ConfigError is an invalid configuration: every problem found, the most
+// actionable first.
+type ConfigError struct {
+	Diagnostics []Diagnostic
+}
+
+func (e *ConfigError) Error() string {
+	lines := make([]string, len(e.Diagnostics))
+	for i, d := range e.Diagnostics {
+		lines[i] = d.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// newConfigError turns CUE errors into diagnostics with readable positions:
+// user files relative to the working directory, embedded files as
+// celestra@<version>/<file>.
+//
+// user, when valid, is the user's package before unification with the
+// schemas: the position of the offending field is looked up there, since CUE
+// reports the rule's position for errors raised by a rule.
+func newConfigError(err error, user cue.Value) *ConfigError {
+	seen := map[string]bool{}
+	var diags []Diagnostic
+	for _, e := range cueerrors.Errors(err) {
+		format, args := e.Msg()
+		path := e.Path()
+		if len(path) > 0 && path[0] == "#Config" {
+			path = path[1:]
+		}
+		d := Diagnostic{
+			Path:    strings.Join(path, "."),
+			Message: fmt.Sprintf(format, args...),
+		}
+		if pos := userPosition(user, path); pos.IsValid() {
+			d.Position, _ = displayPosition(pos)
+		}
+		for _, pos := range cueerrors.Positions(e) {
+			name, embedded := displayPosition(pos)
+			if !embedded && d.Position != "" {
+				continue
+			}
+			switch {
+			case !embedded && d.Position == "":
+				d.Position = name
+			case embedded && d.Rule == "":
+				d.Rule = name
+			}
+		}
+		if d.Position == "" {
+			d.Position, d.Rule = d.Rule, ""
+		}
+		key := d.Path + "\x00" + d.Message
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		diags = append(diags, d)
+	}
+	sort.SliceStable(diags, func(i, j int) bool { return rank(diags[i]) < rank(diags[j]) })
+	return &ConfigError{Diagnostics: dropFollowOns(diags)}
+}
+
+// dropFollowOns removes the evaluator's generic errors about a field when a
+// clearer error was reported at or below it: they are its consequence.
+func dropFollowOns(diags []Diagnostic) []Diagnostic {
+	var out []Diagnostic
+	for _, d := range diags {
+		followOn := false
+		if rank(d) == 3 {
+			for _, o := range diags {
+				if rank(o) < 3 && (o.Path == d.Path || strings.HasPrefix(o.Path, d.Path+".")) {
+					followOn = true
+					break
+				}
+			}
+		}
+		if !followOn {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// userPosition finds where the user wrote the field at path, or the nearest
+// field above it that the user wrote.
+func userPosition(user cue.Value, path []string) token.Pos {
+	if !user.Exists() {
+		return token.NoPos
+	}
+	best := token.NoPos
+	v := user
+	for _, elem := range path {
+		var sel cue.Selector
+		switch {
+		case strings.HasPrefix(elem, "#"):
+			sel = cue.Def(elem)
+		default:
+			if n, err := strconv.Atoi(elem); err == nil {
+				sel = cue.Index(n)
+			} else {
+				sel = cue.Str(elem)
+			}
+		}
+		v = v.LookupPath(cue.MakePath(sel))
+		if !v.Exists() {
+			break
+		}
+		if pos := v.Pos(); pos.IsValid() && !strings.HasPrefix(pos.Filename(), virtualRoot) {
+			best = pos
+		}
+	}
+	return best
+}
+
+// rank orders diagnostics: celestra's own rule messages first, then plain
+// type errors, then the evaluator's generic follow-on noise.
+func rank(d Diagnostic) int {
+	m := d.Message
+	switch {
+	case strings.Contains(m, "empty disjunction"), strings.Contains(m, "error in call to"),
+		strings.Contains(m, "incomplete value"), strings.Contains(m, "non-concrete"),
+		strings.Contains(m, "invalid interpolation"):
+		return 3
+	case strings.HasPrefix(m, "conflicting values"), strings.Contains(m, "out of bound"),
+		strings.Contains(m, "field not allowed"), strings.Contains(m, "field is required"):
+		return 1
+	default:
+		return 0
+	}
+}
+
+func displayPosition(pos token.Pos) (name string, embedded bool) {
+	file := pos.Filename()
+	if rest, ok := strings.CutPrefix(file, virtualRoot+"/"); ok {
+		return fmt.Sprintf("celestra@%s/%s:%d:%d", ModuleVersion, rest, pos.Line(), pos.Column()), true
+	}
+	if wd, err := filepath.Abs("."); err == nil {
+		if rel, err := filepath.Rel(wd, file); err == nil && !strings.HasPrefix(rel, "..") {
+			file = rel
+		}
+	}
+	return fmt.Sprintf("%s:%d:%d", file, pos.Line(), pos.Column()), false
+}
