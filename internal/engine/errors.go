@@ -2,9 +2,9 @@ package engine
 
 import (
 	"fmt"
-	"strconv"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
