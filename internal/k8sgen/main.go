@@ -20,7 +20,7 @@ import (
 )
 
 func main() {
-	out := flag.String("out", "k8s", "directory that receives the generated packages")
+	out := flag.String("out", gen.PackageDir, "directory that receives the generated packages")
 	flag.Parse()
 	if err := gen.Generate(".", *out); err != nil {
 		fmt.Fprintln(os.Stderr, "k8sgen:", err)

@@ -20,6 +20,10 @@ import (
 // ModulePath is the CUE module the generated packages belong to.
 const ModulePath = "github.com/celestra-dev/celestra"
 
+// PackageDir is where the generated packages live inside the module; their
+// import paths start with ModulePath/PackageDir.
+const PackageDir = "k8s"
+
 // Packages are the Go packages converted: the generally available API groups
 // that celestra renders objects of.
 var Packages = []string{
@@ -34,7 +38,8 @@ var Packages = []string{
 
 // Generate runs `go tool cue get go` from goModuleDir (the directory holding
 // go.mod, whose k8s.io/api version is used) and writes the resulting CUE
-// packages below outDir, replacing what was there.
+// packages below outDir, replacing what was there. Imports between them point
+// at ModulePath/PackageDir, wherever outDir is.
 func Generate(goModuleDir, outDir string) error {
 	scratch, err := os.MkdirTemp(goModuleDir, ".k8sgen-")
 	if err != nil {
@@ -75,7 +80,7 @@ func Generate(goModuleDir, outDir string) error {
 		if err != nil {
 			return err
 		}
-		out, err := rewriteImports(path, src, ModulePath+"/"+filepath.ToSlash(outDir)+"/")
+		out, err := rewriteImports(path, src, ModulePath+"/"+PackageDir+"/")
 		if err != nil {
 			return err
 		}
