@@ -12,10 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -106,6 +108,22 @@ func (l *Loader) Load(path string) (*Result, error) {
 		Registry:   l.registry,
 	}
 
+	// The user's package may or may not embed celestra.#Config itself; a
+	// generated file embeds it (again, harmlessly), so that the CLI and a
+	// plain `cue export` evaluate exactly the same thing.
+	pkgName, err := packageName(abs, info.IsDir())
+	if err != nil {
+		return nil, err
+	}
+	embedFile := filepath.Join(dir, embedFileName)
+	if _, err := os.Stat(embedFile); err == nil {
+		return nil, &UsageError{Err: fmt.Errorf("%s: this file name is reserved by celestra", embedFile)}
+	}
+	overlay[embedFile] = load.FromString(embedSource(pkgName))
+	if !info.IsDir() {
+		args = append(args, embedFileName)
+	}
+
 	insts := load.Instances(args, cfg)
 	if len(insts) != 1 {
 		return nil, fmt.Errorf("configuration %s: expected one CUE package, found %d", path, len(insts))
@@ -115,24 +133,19 @@ func (l *Loader) Load(path string) (*Result, error) {
 	}
 	ctx := cuecontext.New()
 	v := ctx.BuildInstance(insts[0])
-	if err := v.Err(); err != nil {
-		return nil, newConfigError(err, v)
+	err = v.Err()
+	if err == nil {
+		err = v.Validate(cue.Concrete(true))
 	}
-	user := v
-
-	if !v.LookupPath(cue.ParsePath("kubernetes")).Exists() {
-		// The package does not embed celestra.#Config itself: apply it.
-		def, err := l.configDefinition(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		v = def.Unify(v)
+	if err != nil {
+		// Rules report their own position; find the user's for each
+		// problem in the package as the user wrote it.
+		return nil, newConfigError(err, l.userPackage(ctx, args, cfg, embedFile))
 	}
-	if err := v.Validate(cue.Concrete(true)); err != nil {
-		return nil, newConfigError(err, user)
+	if err := checkClosed(v); err != nil {
+		return nil, err
 	}
-	apps := v.LookupPath(cue.ParsePath("apps"))
-	if !hasFields(apps) {
+	if !hasFields(v.LookupPath(cue.ParsePath("apps"))) {
 		return nil, &ConfigError{Diagnostics: []Diagnostic{{Message: "no apps defined: add at least one, for example apps: db: presets.#Postgres & {storage: size: \"10Gi\"}"}}}
 	}
 
@@ -143,31 +156,126 @@ func (l *Loader) Load(path string) (*Result, error) {
 	return &Result{Value: v, Objects: objects}, nil
 }
 
-// configPackage is a package the loader is shown inside the user's module:
-// it imports the celestra root package, whatever module graph leads there.
-const configPackage = "celestra-config"
+// embedFileName is the generated file that embeds celestra.#Config into the
+// user's package.
+const embedFileName = "celestra-config.gen.cue"
 
-// configDefinition loads celestra.#Config through the same module graph as
-// the user's package.
-func (l *Loader) configDefinition(ctx *cue.Context, cfg *load.Config) (cue.Value, error) {
+// Definitions the generated file adds to the user's package so that the
+// engine can check closedness (see checkClosed).
+const (
+	configDefName      = "#celestraConfig"
+	statefulAppDefName = "#celestraStatefulApp"
+)
+
+func embedSource(pkgName string) string {
+	var b strings.Builder
+	if pkgName != "" && pkgName != "_" {
+		fmt.Fprintf(&b, "package %s\n\n", pkgName)
+	}
+	fmt.Fprintf(&b, "import (\n\tcelestra %q\n\tcelestraschemas %q\n)\n\n", celestra.ModulePath, celestra.ModulePath+"/schemas")
+	fmt.Fprintf(&b, "celestra.#Config\n\n%s: celestra.#Config\n%s: celestraschemas.#StatefulApp\n", configDefName, statefulAppDefName)
+	return b.String()
+}
+
+// checkClosed reports the fields CUE lets through: a definition embedded at
+// the top of a file leaves that file's struct open, so neither a misspelt
+// top-level field nor a misspelt field of an app written without a
+// definition (no preset, no schemas.#StatefulApp) is an error for CUE.
+// Apps made from a definition are closed by it already.
+func checkClosed(v cue.Value) error {
+	cfg := v.LookupPath(cue.MakePath(cue.Def(configDefName)))
+	app := v.LookupPath(cue.MakePath(cue.Def(statefulAppDefName)))
+	var diags []Diagnostic
+	it, err := v.Fields()
+	if err != nil {
+		return fmt.Errorf("read configuration: %w", err)
+	}
+	for it.Next() {
+		if !cfg.Allows(it.Selector()) {
+			diags = append(diags, unknownField(it.Value(), it.Selector().String(),
+				"a celestra configuration has apps (and what celestra.#Config derives from them)"))
+		}
+	}
+	apps, err := v.LookupPath(cue.ParsePath("apps")).Fields()
+	if err != nil {
+		return fmt.Errorf("read apps: %w", err)
+	}
+	for apps.Next() {
+		a := apps.Value()
+		preset, _ := a.LookupPath(cue.MakePath(cue.Def("#preset"))).String()
+		if preset != "" {
+			continue
+		}
+		if err := app.Unify(a).Validate(); err != nil {
+			ce := newConfigError(err, v)
+			for _, d := range ce.Diagnostics {
+				if strings.Contains(d.Message, "field not allowed") {
+					d.Path = "apps." + apps.Selector().String() + strings.TrimPrefix(d.Path, statefulAppDefName)
+					diags = append(diags, d)
+				}
+			}
+		}
+	}
+	if len(diags) > 0 {
+		return &ConfigError{Diagnostics: diags}
+	}
+	return nil
+}
+
+func unknownField(v cue.Value, path, hint string) Diagnostic {
+	d := Diagnostic{Path: path, Message: "field not allowed: " + hint}
+	if pos := v.Pos(); pos.IsValid() {
+		d.Position, _ = displayPosition(pos)
+	}
+	return d
+}
+
+// packageName reads the package clause of the configuration: of the file,
+// or of the first .cue file of the folder.
+func packageName(path string, isDir bool) (string, error) {
+	file := path
+	if isDir {
+		matches, err := filepath.Glob(filepath.Join(path, "*.cue"))
+		if err != nil {
+			return "", err
+		}
+		if len(matches) == 0 {
+			return "", &UsageError{Err: fmt.Errorf("%s holds no .cue file", path)}
+		}
+		file = matches[0]
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return "", &UsageError{Err: fmt.Errorf("read %s: %w", file, err)}
+	}
+	f, err := parser.ParseFile(file, src, parser.PackageClauseOnly)
+	if err != nil {
+		return "", newConfigError(err, cue.Value{})
+	}
+	return f.PackageName(), nil
+}
+
+// userPackage builds the user's package without the generated embedding,
+// for the positions of what the user wrote.
+func (l *Loader) userPackage(ctx *cue.Context, args []string, cfg *load.Config, embedFile string) cue.Value {
 	c := *cfg
-	c.Dir = cfg.ModuleRoot
-	c.Overlay = make(map[string]load.Source, len(cfg.Overlay)+1)
+	c.Overlay = make(map[string]load.Source, len(cfg.Overlay))
 	for k, v := range cfg.Overlay {
-		c.Overlay[k] = v
+		if k != embedFile {
+			c.Overlay[k] = v
+		}
 	}
-	c.Overlay[filepath.Join(cfg.ModuleRoot, configPackage, "config.cue")] = load.FromString(
-		"package config\n\nimport \"" + celestra.ModulePath + "\"\n\n#Config: celestra.#Config\n")
-	insts := load.Instances([]string{"./" + configPackage}, &c)
-	if err := insts[0].Err; err != nil {
-		return cue.Value{}, newConfigError(err, cue.Value{})
+	var userArgs []string
+	for _, a := range args {
+		if a != embedFileName {
+			userArgs = append(userArgs, a)
+		}
 	}
-	root := ctx.BuildInstance(insts[0])
-	def := root.LookupPath(cue.ParsePath("#Config"))
-	if err := def.Err(); err != nil {
-		return cue.Value{}, fmt.Errorf("load celestra.#Config: %w", err)
+	insts := load.Instances(userArgs, &c)
+	if len(insts) != 1 || insts[0].Err != nil {
+		return cue.Value{}
 	}
-	return def, nil
+	return ctx.BuildInstance(insts[0])
 }
 
 func hasFields(v cue.Value) bool {
