@@ -82,6 +82,11 @@ func newConfigError(err error, user cue.Value) *ConfigError {
 			Path:    strings.Join(path, "."),
 			Message: fmt.Sprintf(format, args...),
 		}
+		if full := e.Error(); d.Message == "" || (strings.HasPrefix(full, d.Message) && len(full) > len(d.Message)) {
+			// Loader errors (modules, imports) carry their cause only in
+			// Error().
+			d.Message = full
+		}
 		if pos := userPosition(user, path); pos.IsValid() {
 			d.Position, _ = displayPosition(pos)
 		}

@@ -65,12 +65,12 @@ func Write(dir string, files exporters.Files) error {
 	if err != nil {
 		return err
 	}
-	// Everything is staged: move it into place.
+	if err := checkDestinations(dir, paths); err != nil {
+		return err
+	}
+	// Everything is staged and every destination is free: move into place.
 	for _, p := range append(paths, ManifestName) {
 		dst := filepath.Join(dir, filepath.FromSlash(p))
-		if info, err := os.Stat(dst); err == nil && info.IsDir() {
-			return fmt.Errorf("cannot write %s: a folder is in the way", dst)
-		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return fmt.Errorf("write %s: %w", p, err)
 		}
@@ -85,6 +85,23 @@ func Write(dir string, files exporters.Files) error {
 		}
 		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove stale %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// checkDestinations fails if any file cannot be put in place: a folder where
+// a file goes, or a file where a folder goes.
+func checkDestinations(dir string, paths []string) error {
+	for _, p := range paths {
+		dst := filepath.Join(dir, filepath.FromSlash(p))
+		if info, err := os.Stat(dst); err == nil && info.IsDir() {
+			return fmt.Errorf("cannot write %s: a folder is in the way", dst)
+		}
+		for parent := filepath.Dir(dst); parent != dir && parent != "."; parent = filepath.Dir(parent) {
+			if info, err := os.Stat(parent); err == nil && !info.IsDir() {
+				return fmt.Errorf("cannot write %s: %s is a file, not a folder", dst, parent)
+			}
 		}
 	}
 	return nil
