@@ -115,7 +115,7 @@ celestra.#Config
 
 apps: %s: presets.#%s & {
 %s}
-`, name, p.Name, indent(p.Starter)), nil
+`, name, p.Name, indent(strings.ReplaceAll(p.Starter, `\(name)`, name))), nil
 	}
 	return "", &engine.UsageError{Err: fmt.Errorf("no preset %q: choose one of %s", opts.preset, strings.Join(names, ", "))}
 }

@@ -23,7 +23,8 @@ type Preset struct {
 	// Rules are the preset's rules in words (its #rules field).
 	Rules []string
 	// Starter is the body of a minimal app using the preset, in CUE (its
-	// #starter field); `celestra init` writes it.
+	// #starter field); `celestra init` writes it, with the app's name in
+	// place of each \(name).
 	Starter string
 }
 
