@@ -53,9 +53,15 @@ func (l *Loader) Presets() ([]Preset, error) {
 		p.Summary = strings.TrimSuffix(strings.SplitN(p.Summary, "\n\n", 2)[0], ".")
 		p.Summary = strings.Join(strings.Fields(p.Summary), " ")
 		p.Defaults = def.FillPath(cue.ParsePath("name"), "example")
-		if rules := def.LookupPath(cue.MakePath(cue.Def("#rules"))); rules.Exists() {
-			if err := rules.Decode(&p.Rules); err != nil {
-				return nil, fmt.Errorf("preset %s: read #rules: %w", name, err)
+		// #rules are the preset's own; #opsRules those of its backup and
+		// observability support (presets/<db>_ops.cue).
+		for _, field := range []string{"#rules", "#opsRules"} {
+			if rules := def.LookupPath(cue.MakePath(cue.Def(field))); rules.Exists() {
+				var more []string
+				if err := rules.Decode(&more); err != nil {
+					return nil, fmt.Errorf("preset %s: read %s: %w", name, field, err)
+				}
+				p.Rules = append(p.Rules, more...)
 			}
 		}
 		if starter := def.LookupPath(cue.MakePath(cue.Def("#starter"))); starter.Exists() {
