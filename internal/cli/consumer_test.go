@@ -36,8 +36,8 @@ func TestConsumerModuleOffline(t *testing.T) {
 			found = append(found, o.Name)
 		}
 	}
-	if !reflect.DeepEqual(found, []string{"orders", "queue"}) {
-		t.Errorf("StatefulSets %v, want [orders queue]", found)
+	if want := []string{"catalog", "events", "orders", "queue", "search"}; !reflect.DeepEqual(found, want) {
+		t.Errorf("StatefulSets %v, want %v", found, want)
 	}
 }
 
