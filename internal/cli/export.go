@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/celestra-dev/celestra/exporters"
+	"github.com/celestra-dev/celestra/exporters/compose"
 	yamlexp "github.com/celestra-dev/celestra/exporters/yaml"
 	"github.com/celestra-dev/celestra/internal/engine"
 	"github.com/celestra-dev/celestra/internal/output"
@@ -18,7 +19,8 @@ import (
 // into a folder of its own name.
 func formats() map[string]exporters.Exporter {
 	return map[string]exporters.Exporter{
-		"yaml": yamlexp.Exporter{},
+		"compose": compose.Exporter{},
+		"yaml":    yamlexp.Exporter{},
 	}
 }
 
