@@ -10,7 +10,7 @@ const ModulePath = "github.com/celestra-dev/celestra"
 
 // Module is the CUE module at the repository root, as embedded in the binary.
 //
-//go:embed cue.mod/module.cue celestra.cue schemas presets kubernetes k8s
+//go:embed cue.mod/module.cue celestra.cue environments.cue schemas presets kubernetes k8s
 var Module embed.FS
 
 // CUELanguageVersion is the CUE language version the module is written for:

@@ -87,6 +87,7 @@ func newConfigError(err error, user cue.Value) *ConfigError {
 			// Error().
 			d.Message = full
 		}
+		d.Message += environmentConflictHint(path, format, args, user)
 		if pos := userPosition(user, path); pos.IsValid() {
 			d.Position, _ = displayPosition(pos)
 		}
