@@ -16,9 +16,12 @@
 //     OrderedReady, member i waits for member i-1 to be healthy.
 //   - Each volume claim template is a named volume per pod, named like its
 //     PersistentVolumeClaim ("data-<app>-0"). An emptyDir is a named volume
-//     per pod (a tmpfs one for medium Memory), so that the pod's init
-//     containers and sidecars share it; a Memory emptyDir at /dev/shm is
-//     shm_size.
+//     per pod, so that the pod's init containers and sidecars share it (a
+//     tmpfs one for medium Memory, unless an init container writes to it);
+//     a Memory emptyDir at /dev/shm is shm_size. A one-shot service
+//     "<service>-volumes" first gives the volumes the ownership Kubernetes
+//     would: emptyDirs world-writable, and with fsGroup the group of the
+//     files (Compose has neither).
 //   - Init containers are services that run once ("<service>-<container>"),
 //     chained with depends_on condition service_completed_successfully.
 //     Sidecars are services sharing the main service's network namespace
