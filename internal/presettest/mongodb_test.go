@@ -220,14 +220,14 @@ func TestMongoDBReplicaSetPod(t *testing.T) {
 	wrapper := kmeShellScript(t, c)
 	kmeShellSyntax(t, "mongod wrapper", wrapper)
 	bin := t.TempDir()
-	kmeFakeCommand(t, bin, "docker-entrypoint.sh", `echo "user=${MONGO_INITDB_ROOT_USERNAME:-} args=$*"`)
+	kmeFakeCommand(t, bin, "docker-entrypoint.sh", `echo "user=${MONGO_INITDB_ROOT_USERNAME:-} file=${MONGO_INITDB_ROOT_PASSWORD_FILE:-} args=$*"`)
 	for pod, want := range map[string]string{
-		"orders-0":  "user=root args=mongod --port 27017",
-		"orders-1":  "user= args=mongod --port 27017",
-		"orders-10": "user= args=mongod --port 27017",
+		"orders-0":  "user=root file=/run/pw args=mongod --port 27017",
+		"orders-1":  "user= file= args=mongod --port 27017",
+		"orders-10": "user= file= args=mongod --port 27017",
 	} {
 		cmd := exec.Command("sh", append([]string{"-c", wrapper}, append(c.Command[3:], "mongod", "--port", "27017")...)...)
-		cmd.Env = []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "POD_NAME=" + pod, "MONGO_INITDB_ROOT_USERNAME=root", "MONGO_INITDB_ROOT_PASSWORD=pw"}
+		cmd.Env = []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "POD_NAME=" + pod, "MONGO_INITDB_ROOT_USERNAME=root", "MONGO_INITDB_ROOT_PASSWORD=pw", "MONGO_INITDB_ROOT_PASSWORD_FILE=/run/pw"}
 		out, err := cmd.CombinedOutput()
 		if err != nil || strings.TrimSpace(string(out)) != want {
 			t.Errorf("%s: wrapper gave %q (%v), want %q", pod, out, err, want)
