@@ -10,6 +10,7 @@ import (
 
 	"github.com/celestra-dev/celestra/exporters"
 	"github.com/celestra-dev/celestra/exporters/compose"
+	"github.com/celestra-dev/celestra/exporters/kustomize"
 	yamlexp "github.com/celestra-dev/celestra/exporters/yaml"
 	"github.com/celestra-dev/celestra/internal/engine"
 	"github.com/celestra-dev/celestra/internal/output"
@@ -19,8 +20,9 @@ import (
 // into a folder of its own name.
 func formats() map[string]exporters.Exporter {
 	return map[string]exporters.Exporter{
-		"compose": compose.Exporter{},
-		"yaml":    yamlexp.Exporter{},
+		"compose":   compose.Exporter{},
+		"yaml":      yamlexp.Exporter{},
+		"kustomize": kustomize.Exporter{},
 	}
 }
 
