@@ -36,7 +36,7 @@ func TestConsumerModuleOffline(t *testing.T) {
 			found = append(found, o.Name)
 		}
 	}
-	if want := []string{"catalog", "events", "orders", "queue", "search"}; !reflect.DeepEqual(found, want) {
+	if want := []string{"catalog", "events", "orders", "queue", "search", "sessions", "shop"}; !reflect.DeepEqual(found, want) {
 		t.Errorf("StatefulSets %v, want %v", found, want)
 	}
 }
