@@ -26,6 +26,10 @@ var badInputs = []struct {
 	{"bad cron", `apps: q: {image: "x:1", backup: {schedule: "every day", location: "s3://b/p"}}`, `"every day" is not a cron schedule`},
 	{"cron hour out of range", `apps: q: {image: "x:1", backup: {schedule: "0 25 * * *", location: "s3://b/p"}}`, "invalid hour (0-23) field"},
 	{"unknown field", `apps: q: {image: "x:1", replica: 3}`, "apps.q.replica: field not allowed"},
+	{"misspelt nested field", `apps: q: {image: "x:1", storage: {size: "1Gi", mountpath: "/x"}}`, "apps.q.storage.mountpath: field not allowed"},
+	{"misspelt field beside other errors", `apps: q: {image: "x:1", ports: web: {port: 70000, prot: "TCP"}}`, "apps.q.ports.web.prot: field not allowed"},
+	{"misspelt field in a preset app", `import "github.com/celestra-dev/celestra/presets"
+apps: db: presets.#Postgres & {storage: size: "1Gi", secrets: "db-secret": data: password: "x", replica: 3}`, "apps.db.replica: field not allowed"},
 	{"unknown top-level field", `app: q: {image: "x:1"}
 apps: r: {image: "x:1"}`, "app: field not allowed"},
 	{"missing image", `apps: q: {ports: web: port: 80}`, "image or build is required"},

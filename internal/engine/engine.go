@@ -133,17 +133,27 @@ func (l *Loader) Load(path string) (*Result, error) {
 	}
 	ctx := cuecontext.New()
 	v := ctx.BuildInstance(insts[0])
-	err = v.Err()
-	if err == nil {
-		err = v.Validate(cue.Concrete(true))
+	// Report every problem at once: the schema's rules, and the fields CUE
+	// lets through (checkClosed).
+	// The package as the user wrote it, before unification: it has the
+	// user's positions and exactly the fields the user set.
+	user := l.userPackage(ctx, args, cfg, embedFile)
+	var diags []Diagnostic
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		diags = newConfigError(err, user).Diagnostics
 	}
-	if err != nil {
-		// Rules report their own position; find the user's for each
-		// problem in the package as the user wrote it.
-		return nil, newConfigError(err, l.userPackage(ctx, args, cfg, embedFile))
+	reported := map[string]bool{}
+	for _, d := range diags {
+		reported[d.Path] = true
 	}
-	if err := checkClosed(v); err != nil {
-		return nil, err
+	for _, d := range checkClosed(v, user) {
+		if !reported[d.Path] {
+			diags = append(diags, d)
+		}
+	}
+	if len(diags) > 0 {
+		sort.SliceStable(diags, func(i, j int) bool { return rank(diags[i]) < rank(diags[j]) })
+		return nil, &ConfigError{Diagnostics: diags}
 	}
 	if !hasFields(v.LookupPath(cue.ParsePath("apps"))) {
 		return nil, &ConfigError{Diagnostics: []Diagnostic{{Message: "no apps defined: add at least one, for example apps: db: presets.#Postgres & {storage: size: \"10Gi\"}"}}}
@@ -182,44 +192,75 @@ func embedSource(pkgName string) string {
 // top-level field nor a misspelt field of an app written without a
 // definition (no preset, no schemas.#StatefulApp) is an error for CUE.
 // Apps made from a definition are closed by it already.
-func checkClosed(v cue.Value) error {
+func checkClosed(v, user cue.Value) []Diagnostic {
+	if !user.Exists() {
+		return nil
+	}
 	cfg := v.LookupPath(cue.MakePath(cue.Def(configDefName)))
 	app := v.LookupPath(cue.MakePath(cue.Def(statefulAppDefName)))
 	var diags []Diagnostic
-	it, err := v.Fields()
-	if err != nil {
-		return fmt.Errorf("read configuration: %w", err)
-	}
-	for it.Next() {
-		if !cfg.Allows(it.Selector()) {
-			diags = append(diags, unknownField(it.Value(), it.Selector().String(),
-				"a celestra configuration has apps (and what celestra.#Config derives from them)"))
-		}
-	}
-	apps, err := v.LookupPath(cue.ParsePath("apps")).Fields()
-	if err != nil {
-		return fmt.Errorf("read apps: %w", err)
-	}
-	for apps.Next() {
-		a := apps.Value()
-		preset, _ := a.LookupPath(cue.MakePath(cue.Def("#preset"))).String()
-		if preset != "" {
-			continue
-		}
-		if err := app.Unify(a).Validate(); err != nil {
-			ce := newConfigError(err, v)
-			for _, d := range ce.Diagnostics {
-				if strings.Contains(d.Message, "field not allowed") {
-					d.Path = "apps." + apps.Selector().String() + strings.TrimPrefix(d.Path, statefulAppDefName)
-					diags = append(diags, d)
-				}
+	if it, err := user.Fields(); err == nil {
+		for it.Next() {
+			if !cfg.Allows(it.Selector()) {
+				diags = append(diags, unknownField(it.Value(), it.Selector().String(),
+					"a celestra configuration has apps (and what celestra.#Config derives from them)"))
 			}
 		}
 	}
-	if len(diags) > 0 {
-		return &ConfigError{Diagnostics: diags}
+	apps, err := user.LookupPath(cue.ParsePath("apps")).Fields()
+	if err != nil {
+		return diags
 	}
-	return nil
+	for apps.Next() {
+		a := apps.Value()
+		if a.LookupPath(cue.MakePath(cue.Def("#preset"))).Exists() {
+			continue // made from a definition, which closes it
+		}
+		diags = append(diags, unknownFields(app, a, "apps."+apps.Selector().String())...)
+	}
+	return diags
+}
+
+// unknownFields walks value beside its schema def and reports every field
+// the schema does not declare, at any depth. It compares field names only,
+// so other errors in the values cannot hide a misspelt name.
+func unknownFields(def, value cue.Value, path string) []Diagnostic {
+	if value.IncompleteKind() != cue.StructKind {
+		return nil
+	}
+	declared := map[string]cue.Value{}
+	it, err := def.Fields(cue.Optional(true))
+	if err != nil {
+		return nil
+	}
+	for it.Next() {
+		declared[it.Selector().Unquoted()] = it.Value()
+	}
+	// A pattern such as ports: [Name=string]: #Port admits any key; its
+	// value still lists the fields each entry may have.
+	pattern := def.LookupPath(cue.MakePath(cue.AnyString))
+	if len(declared) == 0 && !pattern.Exists() {
+		return nil // an open struct
+	}
+	fields, err := value.Fields()
+	if err != nil {
+		return nil
+	}
+	var diags []Diagnostic
+	for fields.Next() {
+		name := fields.Selector().Unquoted()
+		child := path + "." + fields.Selector().String()
+		sub, ok := declared[name]
+		if !ok && pattern.Exists() {
+			sub, ok = pattern, true
+		}
+		if !ok {
+			diags = append(diags, unknownField(fields.Value(), child, "the schema has no such field (misspelt?)"))
+			continue
+		}
+		diags = append(diags, unknownFields(sub, fields.Value(), child)...)
+	}
+	return diags
 }
 
 func unknownField(v cue.Value, path, hint string) Diagnostic {
