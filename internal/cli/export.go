@@ -10,6 +10,7 @@ import (
 
 	"github.com/celestra-dev/celestra/exporters"
 	"github.com/celestra-dev/celestra/exporters/compose"
+	"github.com/celestra-dev/celestra/exporters/helm"
 	"github.com/celestra-dev/celestra/exporters/kustomize"
 	yamlexp "github.com/celestra-dev/celestra/exporters/yaml"
 	"github.com/celestra-dev/celestra/internal/engine"
@@ -20,6 +21,7 @@ import (
 // into a folder of its own name.
 func formats() map[string]exporters.Exporter {
 	return map[string]exporters.Exporter{
+		"helm":      helm.Exporter{},
 		"compose":   compose.Exporter{},
 		"yaml":      yamlexp.Exporter{},
 		"kustomize": kustomize.Exporter{},
