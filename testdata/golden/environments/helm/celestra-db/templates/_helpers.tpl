@@ -1,0 +1,63 @@
+{{/*
+Helpers of the celestra-db chart, written by celestra. Names and labels are
+those of `celestra export`: they do not depend on the release name, so that
+the chart renders exactly the exported objects, which refer to each other by
+name. Install two releases of the chart in different namespaces.
+*/}}
+
+{{/*
+An image reference from its repository, tag and digest values.
+*/}}
+{{- define "celestra-db.image" -}}
+{{ .repository }}{{ with .tag }}:{{ . }}{{ end }}{{ with .digest }}@{{ . }}{{ end }}
+{{- end }}
+
+{{/*
+Name of the app "db": its StatefulSet and Services are named after it.
+*/}}
+{{- define "celestra-db.db.name" -}}
+db
+{{- end }}
+
+{{/*
+Labels of the objects of the app "db".
+*/}}
+{{- define "celestra-db.db.labels" -}}
+app.kubernetes.io/instance: db
+app.kubernetes.io/managed-by: celestra
+app.kubernetes.io/name: postgres
+{{- end }}
+
+{{/*
+Selector labels of the app "db": the identity of its pods, which a StatefulSet
+cannot change.
+*/}}
+{{- define "celestra-db.db.selectorLabels" -}}
+app.kubernetes.io/instance: db
+app.kubernetes.io/name: postgres
+{{- end }}
+
+{{/*
+Name of the app "queue": its StatefulSet and Services are named after it.
+*/}}
+{{- define "celestra-db.queue.name" -}}
+queue
+{{- end }}
+
+{{/*
+Labels of the objects of the app "queue".
+*/}}
+{{- define "celestra-db.queue.labels" -}}
+app.kubernetes.io/instance: queue
+app.kubernetes.io/managed-by: celestra
+app.kubernetes.io/name: queue
+{{- end }}
+
+{{/*
+Selector labels of the app "queue": the identity of its pods, which a StatefulSet
+cannot change.
+*/}}
+{{- define "celestra-db.queue.selectorLabels" -}}
+app.kubernetes.io/instance: queue
+app.kubernetes.io/name: queue
+{{- end }}
