@@ -732,3 +732,48 @@ apps: shop: presets.#MySQL & {
 		t.Errorf("the restored server has %s orders, want the 20 written before %s", got, target)
 	}
 }
+
+// TestPostgresJSONLogStream: with observability.logging, the log-fifo init
+// container makes the FIFO, the server's logging collector writes jsonlog
+// into it, and the log-stream sidecar prints the JSON lines.
+func TestPostgresJSONLogStream(t *testing.T) {
+	e := newOpsEnv(t, "postgres")
+	const password = "log-pw"
+	x := export(t, `package rt
+
+import "github.com/celestra-dev/celestra/presets"
+
+apps: db: presets.#Postgres & {
+	image: "postgres:15"
+	storage: size: "1Gi"
+	secrets: "db-secret": data: password: "log-pw"
+	observability: logging: true
+}
+`)
+	sts := x.statefulSetPod(t, "statefulset-db")
+	server, fifo, stream := container(t, sts, "db"), container(t, sts, "log-fifo"), container(t, sts, "log-stream")
+	moves := map[string]string{"/var/log/postgresql": e.path("log"), "/var/lib/postgresql/data": e.path("data")}
+	args := make([]string, len(server.Args))
+	for i, a := range server.Args {
+		args[i] = move(a, moves)
+	}
+	e.script("log-fifo", script(t, fifo, moves), nil, e.dir)
+	e.background("log stream", syscall.SIGTERM, nil, e.dir, "sh", "-c", script(t, stream, moves))
+	port := e.postgres("logging server", move(x.env(t, server)["PGDATA"], moves), "postgres", password, args, true)
+	if _, err := e.command(map[string]string{"PGPASSWORD": password}, e.dir, filepath.Join(e.bin, "psql"), "-X", "-h", "127.0.0.1",
+		"-p", strconv.Itoa(port), "-U", "postgres", "-c", "SELECT 1/0").CombinedOutput(); err == nil {
+		t.Fatal("SELECT 1/0 did not fail")
+	}
+	e.eventually("the error in the JSON log stream", 20*time.Second, func() error {
+		out, err := os.ReadFile(filepath.Join(e.dir, "log-stream.log"))
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(out), "\n") {
+			if strings.HasPrefix(line, "{") && strings.Contains(line, `"message":"division by zero"`) {
+				return nil
+			}
+		}
+		return fmt.Errorf("no JSON line with the error in:\n%s", out)
+	})
+}
