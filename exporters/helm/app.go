@@ -41,6 +41,8 @@ type app struct {
 	// configForm and configWhere say how and where the server settings are
 	// written, for the values' documentation.
 	configForm, configWhere string
+	// configNote says why the server settings are not a value.
+	configNote string
 }
 
 // valueEntry is one top-level value of an app, with its documentation.
@@ -98,13 +100,26 @@ type servicePort struct {
 	port string
 }
 
-// clusterPresets render their membership from replicas (peer lists, quorum
-// voters, replica sets): the chart cannot change their size.
-var clusterPresets = map[string]bool{"kafka": true, "elasticsearch": true, "mongodb": true}
+// clusterPreset reports whether a preset renders its membership from
+// replicas (peer lists, quorum voters, replica sets): the chart cannot
+// change its size.
+func clusterPreset(preset string) bool {
+	switch preset {
+	case "kafka", "elasticsearch", "mongodb":
+		return true
+	}
+	return false
+}
 
-// primaryReplicaPresets run one primary at pod 0 and replicas that follow it
-// when the configuration sets up replication.
-var primaryReplicaPresets = map[string]bool{"postgres": true, "mysql": true, "redis": true}
+// primaryReplicaPreset reports whether a preset runs one primary at pod 0
+// and replicas that follow it when the configuration sets up replication.
+func primaryReplicaPreset(preset string) bool {
+	switch preset {
+	case "postgres", "mysql", "redis":
+		return true
+	}
+	return false
+}
 
 // newApp reads an app's settings from the configuration and takes its objects.
 func newApp(chart, name string, v cue.Value, objs []*object) (*app, error) {
@@ -247,15 +262,17 @@ func (a *app) replicas(sts *object) error {
 	}
 	cluster, _ := a.cue.LookupPath(cue.ParsePath("clusterMode")).Bool()
 	switch {
-	case clusterPresets[a.preset] || cluster || (r >= 2 && a.mentionsPod(sts, r-1)):
+	case clusterPreset(a.preset) || cluster || (r >= 2 && a.mentionsPod(sts, r-1)):
 		rule.only = []int{r}
+		fixed := fmt.Sprintf("the cluster's membership is written into its configuration, so the chart keeps its size %d", r)
 		if rule.min == 0 {
 			rule.only = []int{0, r}
+			fixed += " (0 stops it)"
 		}
-		why = append(why, "the cluster's membership is written into its configuration, so the size is fixed: change replicas in the CUE configuration")
-	case primaryReplicaPresets[a.preset] && r == 1 && !a.mentionsPod(sts, 0):
+		why = append(why, fixed+": change replicas in the CUE configuration")
+	case primaryReplicaPreset(a.preset) && r == 1 && !a.mentionsPod(sts, 0):
 		rule.max = 1
-		why = append(why, "this configuration runs a single server: more pods would be unrelated databases; set replicas in the CUE configuration to get replication")
+		why = append(why, "this configuration runs a single server (0 stops it): more pods would be unrelated databases; set replicas in the CUE configuration to get replication")
 	}
 	rule.why = strings.Join(why, "; ")
 	if rule.why != "" {
@@ -320,7 +337,7 @@ func (a *app) resources(main *mapping) {
 		return fmt.Sprintf("%[1]s{{- with %[2]s.resources }}\n%[1]sresources: {{- toYaml . | nindent %[3]d }}\n%[1]s{{- end }}\n", ind, ref, len(ind)+2)
 	}})
 	a.schema.resources = true
-	a.values = append(a.values, valueEntry{"resources", "resources are the requests and limits of the app's container, as Kubernetes quantities.", v})
+	a.values = append(a.values, valueEntry{"resources", "resources are the requests and limits of the app's container, as Kubernetes quantities in quotes (\"500m\", \"2\", \"4Gi\").", v})
 }
 
 // storage: the claim template "data" of the app's storage.

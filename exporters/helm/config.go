@@ -116,6 +116,7 @@ func (a *app) serverConfig(main *mapping, sts *object) error {
 	case a.configFile(sts, field, settings):
 		doc = fmt.Sprintf("%s are the server's settings, written as %s lines into %s. A change also changes the pods' celestra.dev/config-hash annotation, so they restart with it. Settings that the preset also reads elsewhere (for TLS or security switches, for example) belong in the CUE configuration.", field, a.configForm, a.configWhere)
 	default:
+		a.configNote = fmt.Sprintf("%s is not a value of this chart: the configuration renders it in a form the chart cannot write again. Change it in the CUE configuration and export again (settings rendered as environment variables are under env).", field)
 		return nil
 	}
 	vals := map[string]any{}

@@ -238,8 +238,12 @@ func (c *chart) valuesFile() ([]byte, error) {
 			section.Content = append(section.Content,
 				&yaml.Node{Kind: yaml.ScalarNode, Value: e.key, HeadComment: wrapComment(e.doc)}, v)
 		}
+		head := fmt.Sprintf("Values of the app %q.", a.name)
+		if a.configNote != "" {
+			head += "\n" + a.configNote
+		}
 		root.Content = append(root.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: a.name, HeadComment: wrapComment(fmt.Sprintf("Values of the app %q.", a.name))},
+			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: a.name, HeadComment: wrapComment(head)},
 			section)
 	}
 	body, err := encodeYAML(root)
@@ -279,23 +283,29 @@ func encodeYAML(n *yaml.Node) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// wrapComment folds text into comment lines of at most 80 columns.
+// wrapComment folds text into comment lines of at most 80 columns; a line
+// break in text starts a new paragraph.
 func wrapComment(text string) string {
 	var lines []string
-	line := ""
-	for _, w := range strings.Fields(text) {
-		if line != "" && len(line)+1+len(w) > 76 {
-			lines = append(lines, line)
-			line = w
-			continue
+	for i, para := range strings.Split(text, "\n") {
+		if i > 0 {
+			lines = append(lines, "#")
+		}
+		line := ""
+		for _, w := range strings.Fields(para) {
+			if line != "" && len(line)+1+len(w) > 76 {
+				lines = append(lines, "# "+line)
+				line = w
+				continue
+			}
+			if line != "" {
+				line += " "
+			}
+			line += w
 		}
 		if line != "" {
-			line += " "
+			lines = append(lines, "# "+line)
 		}
-		line += w
-	}
-	if line != "" {
-		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
 }
