@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 // mariadbBinDirs are where Debian's mariadb-server package puts the server.
@@ -183,6 +185,37 @@ func TestMySQLReplicationRealServer(t *testing.T) {
 			if err != nil || got != want {
 				t.Errorf("%s: mysqlConfig.%s = %q (%v), want %q", n.host, k, got, err, want)
 			}
+		}
+	}
+
+	// The probes, as the kubelet runs them (the test's port, and its socket
+	// through the user option file ~/.my.cnf, which clients read last).
+	for _, n := range nodes {
+		u.writeFile(t, filepath.Join(n.dir, ".my.cnf"), "[client]\nsocket = "+filepath.Join(n.dir, "mysqld.sock")+"\n", 0o644)
+	}
+	probe := func(p *corev1.Probe, n mariadbNode, password string) error {
+		t.Helper()
+		if p == nil || p.Exec == nil || len(p.Exec.Command) != 3 {
+			t.Fatalf("not an sh -c exec probe: %+v", p)
+		}
+		script := strings.ReplaceAll(p.Exec.Command[2], fmt.Sprintf("--port=%d", main.Ports[0].ContainerPort), fmt.Sprintf("--port=%d", n.port))
+		out, err := u.run(t, []string{"MARIADB_ROOT_PASSWORD=" + password, "HOME=" + n.dir}, "sh", "-c", script)
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	}
+	for _, n := range nodes {
+		for name, p := range map[string]*corev1.Probe{"startup": main.StartupProbe, "liveness": main.LivenessProbe, "readiness": main.ReadinessProbe} {
+			if err := probe(p, n, rootPassword); err != nil {
+				t.Errorf("%s probe on %s: %v", name, n.host, err)
+			}
+		}
+		if err := probe(main.ReadinessProbe, n, "wrong"); err == nil {
+			t.Errorf("the readiness probe on %s passes with a wrong password: it does not run a real query", n.host)
+		}
+		if err := probe(main.LivenessProbe, n, "wrong"); err != nil {
+			t.Errorf("the liveness probe on %s fails when only the login is refused (the server is alive): %v", n.host, err)
 		}
 	}
 

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 // postgresBinDirs are where Debian's postgresql package puts the server.
@@ -134,6 +136,19 @@ func TestPostgresReplicationRealServer(t *testing.T) {
 		}
 		return nil
 	})
+	// The probes, as the kubelet runs them (with the test's ports).
+	for _, p := range []int{port, replicaPort} {
+		for name, probe := range map[string]*corev1.Probe{"liveness": main.LivenessProbe, "readiness": main.ReadinessProbe} {
+			if probe == nil || probe.Exec == nil || len(probe.Exec.Command) != 3 {
+				t.Fatalf("%s probe is not an sh -c exec probe: %+v", name, probe)
+			}
+			script := strings.ReplaceAll(probe.Exec.Command[2], fmt.Sprintf("-p %d", main.Ports[0].ContainerPort), fmt.Sprintf("-p %d", p))
+			if out, err := u.run(t, []string{path}, "sh", "-c", script); err != nil {
+				t.Errorf("%s probe on port %d: %v: %s", name, p, err, out)
+			}
+		}
+	}
+
 	if got, err := psql(port, "CREATE TABLE celestra_probe (v text); INSERT INTO celestra_probe VALUES ('replicated')"); err != nil {
 		t.Fatalf("write on the primary: %v: %s", err, got)
 	}
