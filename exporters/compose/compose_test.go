@@ -429,7 +429,7 @@ func TestPostgresFileConvention(t *testing.T) {
 	files := export(t, load(t, "../../examples/postgres"))
 	dir := writeTree(t, files)
 	p := loadCompose(t, dir)
-	pg := p.Services["postgres"]
+	pg := p.Services["postgres-0"] // the example runs 3 replicas: one service per pod
 	if v := pg.Environment["POSTGRES_PASSWORD_FILE"]; v == nil || *v != "/run/secrets/postgres-secret.password" {
 		t.Errorf("POSTGRES_PASSWORD_FILE = %v", v)
 	}
