@@ -18,29 +18,11 @@ import (
 
 	"github.com/celestra-dev/celestra/exporters"
 	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/testcases"
 )
 
-// configs are the configurations the golden test covers: every example and
-// every testdata case.
-func configs(t *testing.T) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, pattern := range []string{"../../examples/*", "../../testdata/cases/*"} {
-		dirs, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range dirs {
-			if info, err := os.Stat(d); err == nil && info.IsDir() {
-				out[filepath.Base(d)] = d
-			}
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no configurations found")
-	}
-	return out
-}
+// configs are every example and testdata case (see internal/testcases).
+func configs(t *testing.T) map[string]string { return testcases.All(t) }
 
 func load(t *testing.T, dir string) *engine.Result {
 	t.Helper()

@@ -22,29 +22,11 @@ import (
 	"github.com/celestra-dev/celestra/exporters"
 	"github.com/celestra-dev/celestra/exporters/helm"
 	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/testcases"
 )
 
-// cases are every example and every testdata case, as in the golden test,
-// so that cases added later are covered too.
-func cases(t *testing.T) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, pattern := range []string{"../../examples/*", "../../testdata/cases/*"} {
-		dirs, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range dirs {
-			if info, err := os.Stat(d); err == nil && info.IsDir() {
-				out[filepath.Base(d)] = d
-			}
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no cases found")
-	}
-	return out
-}
+// cases are every example and testdata case (see internal/testcases).
+func cases(t *testing.T) map[string]string { return testcases.All(t) }
 
 // exported is one configuration and its chart.
 type exported struct {

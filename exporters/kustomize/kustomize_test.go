@@ -18,29 +18,11 @@ import (
 
 	"github.com/celestra-dev/celestra/exporters"
 	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/testcases"
 )
 
-// cases are every example and every test case, as the golden test finds
-// them, so that cases added later are covered too.
-func cases(t *testing.T) map[string]string {
-	t.Helper()
-	found := map[string]string{}
-	for _, pattern := range []string{"../../examples/*", "../../testdata/cases/*"} {
-		dirs, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range dirs {
-			if info, err := os.Stat(d); err == nil && info.IsDir() {
-				found[filepath.Base(d)] = d
-			}
-		}
-	}
-	if len(found) == 0 {
-		t.Fatal("no examples or cases found")
-	}
-	return found
-}
+// cases are every example and testdata case (see internal/testcases).
+func cases(t *testing.T) map[string]string { return testcases.All(t) }
 
 // build runs kustomize's own build (krusty, on an in-memory file system) on
 // dir of the exported tree, and returns the objects it prints keyed by

@@ -68,40 +68,47 @@ func TestBadInputs(t *testing.T) {
 	}
 	for _, tc := range badInputs {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			src := "package bad\n\n" + tc.src + "\n"
-			file := filepath.Join(dir, "bad.cue")
-			if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out := filepath.Join(dir, "out")
-			if err := os.MkdirAll(out, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			keep := filepath.Join(out, "keep.txt")
-			if err := os.WriteFile(keep, []byte("mine"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			var stdout, stderr bytes.Buffer
-			code := Run([]string{"export", file, "--format", "all", "-o", out}, &stdout, &stderr)
-			if code != ExitInvalidConfig {
-				t.Fatalf("exit code %d, want %d; stderr:\n%s", code, ExitInvalidConfig, stderr.String())
-			}
-			if !strings.Contains(stderr.String(), tc.want) {
-				t.Errorf("message lacks %q:\n%s", tc.want, stderr.String())
-			}
-			entries, err := os.ReadDir(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(entries) != 1 || entries[0].Name() != "keep.txt" {
-				var names []string
-				for _, e := range entries {
-					names = append(names, e.Name())
-				}
-				t.Errorf("output folder changed: %v", names)
-			}
+			assertRefused(t, "package bad\n\n"+tc.src+"\n", tc.want)
 		})
+	}
+}
+
+// assertRefused exports src into an output folder that holds a file of the
+// user's: the export must exit with the configuration error and show want,
+// and the folder must be left exactly as it was (no partial output, nothing
+// removed).
+func assertRefused(t *testing.T, src, want string) {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "bad.cue")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "keep.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := Run([]string{"export", file, "--format", "all", "-o", out}, &stdout, &stderr)
+	if code != ExitInvalidConfig {
+		t.Fatalf("exit code %d, want %d; stderr:\n%s", code, ExitInvalidConfig, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), want) {
+		t.Errorf("message lacks %q:\n%s", want, stderr.String())
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != "keep.txt" {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("output folder changed: %v", names)
 	}
 }
 

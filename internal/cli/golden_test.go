@@ -10,36 +10,15 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/celestra-dev/celestra/internal/testcases"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 // goldenCases are the configurations whose full export is kept under
-// testdata/golden/<name>: every example, and every case under
-// testdata/cases (one folder per configuration).
-func goldenCases(t *testing.T) map[string]string {
-	t.Helper()
-	cases := map[string]string{}
-	for _, pattern := range []string{"../../examples/*", "../../testdata/cases/*"} {
-		dirs, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range dirs {
-			if info, err := os.Stat(d); err == nil && info.IsDir() {
-				name := filepath.Base(d)
-				if _, dup := cases[name]; dup {
-					t.Fatalf("two golden cases named %s", name)
-				}
-				cases[name] = d
-			}
-		}
-	}
-	if len(cases) == 0 {
-		t.Fatal("no golden cases found")
-	}
-	return cases
-}
+// testdata/golden/<name>: every example and testdata case.
+func goldenCases(t *testing.T) map[string]string { return testcases.All(t) }
 
 // TestGolden exports every case in every format and compares the tree with
 // the golden one, byte for byte. Run with -update to rewrite the goldens.

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -71,30 +68,7 @@ func TestOpsBadInputs(t *testing.T) {
 				src += "import \"github.com/celestra-dev/celestra/presets\"\n\n"
 			}
 			src += "apps: db: " + base + tc.src + "}\n"
-			dir := t.TempDir()
-			file := filepath.Join(dir, "bad.cue")
-			if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			out := filepath.Join(dir, "out")
-			if err := os.Mkdir(out, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			var stdout, stderr bytes.Buffer
-			code := Run([]string{"export", file, "--format", "all", "-o", out}, &stdout, &stderr)
-			if code != ExitInvalidConfig {
-				t.Fatalf("exit code %d, want %d; stderr:\n%s", code, ExitInvalidConfig, stderr.String())
-			}
-			if !strings.Contains(stderr.String(), tc.want) {
-				t.Errorf("message lacks %q:\n%s", tc.want, stderr.String())
-			}
-			entries, err := os.ReadDir(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(entries) != 0 {
-				t.Errorf("%d entries written to the output folder, want none", len(entries))
-			}
+			assertRefused(t, src, tc.want)
 		})
 	}
 }

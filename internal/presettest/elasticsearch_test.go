@@ -16,7 +16,7 @@ import (
 func esSettings(t *testing.T, res *engine.Result, configMap string) map[string]any {
 	t.Helper()
 	var settings map[string]any
-	if err := yaml.Unmarshal([]byte(kmeConfigData(t, res, configMap)["elasticsearch.yml"]), &settings); err != nil {
+	if err := yaml.Unmarshal([]byte(dbConfigData(t, res, configMap)["elasticsearch.yml"]), &settings); err != nil {
 		t.Fatalf("elasticsearch.yml is not YAML: %v", err)
 	}
 	return settings
@@ -44,8 +44,8 @@ func TestElasticsearchSingleNode(t *testing.T) {
 			t.Errorf("a single node sets %s", k)
 		}
 	}
-	sts := kmeStatefulSet(t, res, "search")
-	c := kmeContainer(t, sts, "search")
+	sts := dbStatefulSet(t, res, "search")
+	c := dbContainer(t, sts, "search")
 	mounted := false
 	for _, m := range c.VolumeMounts {
 		if m.MountPath == "/usr/share/elasticsearch/config/elasticsearch.yml" && m.SubPath == "elasticsearch.yml" {
@@ -88,12 +88,12 @@ func TestElasticsearchCluster(t *testing.T) {
 	if _, ok := s["discovery.type"]; ok {
 		t.Error("a cluster sets discovery.type")
 	}
-	sts := kmeStatefulSet(t, res, "logs")
+	sts := dbStatefulSet(t, res, "logs")
 	if sts.Spec.PodManagementPolicy != "Parallel" {
 		t.Errorf("podManagementPolicy %s: the masters must start together", sts.Spec.PodManagementPolicy)
 	}
 	certs := false
-	for _, m := range kmeContainer(t, sts, "logs").VolumeMounts {
+	for _, m := range dbContainer(t, sts, "logs").VolumeMounts {
 		if m.MountPath == "/usr/share/elasticsearch/config/certs" {
 			certs = true
 		}
@@ -127,7 +127,7 @@ func TestElasticsearchReadiness(t *testing.T) {
 		{"elasticsearch-cluster", "logs", "green"},
 	} {
 		res := kmeLoadCase(t, c.name)
-		container := kmeContainer(t, kmeStatefulSet(t, res, c.app), c.app)
+		container := dbContainer(t, dbStatefulSet(t, res, c.app), c.app)
 		if container.ReadinessProbe == nil || container.ReadinessProbe.Exec == nil {
 			t.Fatalf("%s: no exec readiness probe", c.name)
 		}

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 
@@ -91,20 +90,6 @@ func kmeCheckBadInputs(t *testing.T, cases []kmeBadInput) {
 	}
 }
 
-// kmeObject finds the object of the given kind and name.
-func kmeObject(t *testing.T, res *engine.Result, kind, name string) engine.Object {
-	t.Helper()
-	var have []string
-	for _, o := range res.Objects {
-		if o.Kind == kind && o.Name == name {
-			return o
-		}
-		have = append(have, o.Kind+"/"+o.Name)
-	}
-	t.Fatalf("no %s %q among %s", kind, name, strings.Join(have, ", "))
-	return engine.Object{}
-}
-
 // kmeHasObject tells whether an object of the given kind and name exists.
 func kmeHasObject(res *engine.Result, kind, name string) bool {
 	for _, o := range res.Objects {
@@ -115,47 +100,14 @@ func kmeHasObject(res *engine.Result, kind, name string) bool {
 	return false
 }
 
-// kmeStatefulSet is the app's StatefulSet, as strictly decoded by the engine.
-func kmeStatefulSet(t *testing.T, res *engine.Result, name string) *appsv1.StatefulSet {
-	t.Helper()
-	sts, ok := kmeObject(t, res, "StatefulSet", name).Typed.(*appsv1.StatefulSet)
-	if !ok {
-		t.Fatalf("StatefulSet %s is not an *appsv1.StatefulSet", name)
-	}
-	return sts
-}
-
 // kmePDB is the app's PodDisruptionBudget.
 func kmePDB(t *testing.T, res *engine.Result, name string) *policyv1.PodDisruptionBudget {
 	t.Helper()
-	pdb, ok := kmeObject(t, res, "PodDisruptionBudget", name).Typed.(*policyv1.PodDisruptionBudget)
+	pdb, ok := dbObject(t, res, "PodDisruptionBudget", name).Typed.(*policyv1.PodDisruptionBudget)
 	if !ok {
 		t.Fatalf("PodDisruptionBudget %s is not a *policyv1.PodDisruptionBudget", name)
 	}
 	return pdb
-}
-
-// kmeConfigData is the data of a generated ConfigMap.
-func kmeConfigData(t *testing.T, res *engine.Result, name string) map[string]string {
-	t.Helper()
-	cm, ok := kmeObject(t, res, "ConfigMap", name).Typed.(*corev1.ConfigMap)
-	if !ok {
-		t.Fatalf("ConfigMap %s is not a *corev1.ConfigMap", name)
-	}
-	return cm.Data
-}
-
-// kmeContainer finds a container or init container of the pod template.
-func kmeContainer(t *testing.T, sts *appsv1.StatefulSet, name string) corev1.Container {
-	t.Helper()
-	spec := sts.Spec.Template.Spec
-	for _, c := range append(append([]corev1.Container{}, spec.InitContainers...), spec.Containers...) {
-		if c.Name == name {
-			return c
-		}
-	}
-	t.Fatalf("StatefulSet %s has no container %s", sts.Name, name)
-	return corev1.Container{}
 }
 
 // kmeEnv is a container's literal environment, by name.

@@ -50,7 +50,7 @@ func TestKafkaEnvEscaping(t *testing.T) {
 	kafkaConfig: {
 `+cfg.String()+`	}
 }`)
-	env := kmeEnv(kmeContainer(t, kmeStatefulSet(t, res, "k"), "k"))
+	env := kmeEnv(dbContainer(t, dbStatefulSet(t, res, "k"), "k"))
 	for i, k := range keys {
 		name := want[k]
 		if got, ok := env[name]; !ok {
@@ -141,11 +141,11 @@ func checkKafkaVoters(t *testing.T, voters, app, namespace string, n, port int) 
 // each pod and checks node ids, roles, listeners and the quorum string.
 func TestKafkaQuorum(t *testing.T) {
 	res := kmeLoadCase(t, "kafka-cluster")
-	sts := kmeStatefulSet(t, res, "events")
+	sts := dbStatefulSet(t, res, "events")
 	if sts.Spec.PodManagementPolicy != "Parallel" {
 		t.Errorf("podManagementPolicy %s: the controllers must start together", sts.Spec.PodManagementPolicy)
 	}
-	c := kmeContainer(t, sts, "events")
+	c := dbContainer(t, sts, "events")
 	script := kmeShellScript(t, c)
 	kmeShellSyntax(t, "kafka start script", script)
 	for _, v := range []string{"POD_NAME", "POD_NAMESPACE"} {
@@ -184,7 +184,7 @@ func TestKafkaQuorum(t *testing.T) {
 // quorum and pods 5-6 are brokers only, without a controller listener.
 func TestKafkaBrokersBeyondQuorum(t *testing.T) {
 	res := kmeMustLoadSource(t, `apps: big: presets.#Kafka & {replicas: 7, controllerPort: 9193, storage: size: "1Gi"}`)
-	c := kmeContainer(t, kmeStatefulSet(t, res, "big"), "big")
+	c := dbContainer(t, dbStatefulSet(t, res, "big"), "big")
 	script := kmeShellScript(t, c)
 	kmeShellSyntax(t, "kafka start script", script)
 	for i := 0; i < 7; i++ {
@@ -208,7 +208,7 @@ func TestKafkaClusterID(t *testing.T) {
 		res := kmeMustLoadSource(t, src)
 		for _, o := range res.Objects {
 			if o.Kind == "StatefulSet" {
-				return kmeEnv(kmeContainer(t, kmeStatefulSet(t, res, o.Name), o.Name))["CLUSTER_ID"]
+				return kmeEnv(dbContainer(t, dbStatefulSet(t, res, o.Name), o.Name))["CLUSTER_ID"]
 			}
 		}
 		t.Fatal("no StatefulSet")
@@ -249,7 +249,7 @@ func TestKafkaReplicationDefaults(t *testing.T) {
 		{6, "3", "2", "3", "3", "2"},
 	} {
 		res := kmeMustLoadSource(t, fmt.Sprintf(`apps: k: presets.#Kafka & {replicas: %d, storage: size: "1Gi"}`, c.replicas))
-		env := kmeEnv(kmeContainer(t, kmeStatefulSet(t, res, "k"), "k"))
+		env := kmeEnv(dbContainer(t, dbStatefulSet(t, res, "k"), "k"))
 		got := []string{env["KAFKA_DEFAULT_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"], env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"], env["KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR"], env["KAFKA_TRANSACTION_STATE_LOG_MIN_ISR"]}
 		want := []string{c.rf, c.isr, c.off, c.txr, c.txisr}
 		if strings.Join(got, " ") != strings.Join(want, " ") {
@@ -266,7 +266,7 @@ func TestKafkaReplicationDefaults(t *testing.T) {
 	// replicationFactor (the seed's replication_factor) sets the topics'
 	// factor.
 	res := kmeMustLoadSource(t, `apps: k: presets.#Kafka & {replicas: 5, replicationFactor: 2, storage: size: "1Gi"}`)
-	env := kmeEnv(kmeContainer(t, kmeStatefulSet(t, res, "k"), "k"))
+	env := kmeEnv(dbContainer(t, dbStatefulSet(t, res, "k"), "k"))
 	if env["KAFKA_DEFAULT_REPLICATION_FACTOR"] != "2" || env["KAFKA_MIN_INSYNC_REPLICAS"] != "1" {
 		t.Errorf("replicationFactor 2: RF %s, min ISR %s", env["KAFKA_DEFAULT_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"])
 	}

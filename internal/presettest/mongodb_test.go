@@ -19,7 +19,7 @@ import (
 func TestMongoDBConfigFile(t *testing.T) {
 	res := kmeLoadCase(t, "mongodb-single")
 	var conf map[string]any
-	if err := yaml.Unmarshal([]byte(kmeConfigData(t, res, "mongo-mongod")["mongod.conf"]), &conf); err != nil {
+	if err := yaml.Unmarshal([]byte(dbConfigData(t, res, "mongo-mongod")["mongod.conf"]), &conf); err != nil {
 		t.Fatalf("mongod.conf is not YAML: %v", err)
 	}
 	want := map[string]any{
@@ -29,8 +29,8 @@ func TestMongoDBConfigFile(t *testing.T) {
 	if !reflect.DeepEqual(conf, want) {
 		t.Errorf("mongod.conf is %v, want %v", conf, want)
 	}
-	sts := kmeStatefulSet(t, res, "mongo")
-	c := kmeContainer(t, sts, "mongo")
+	sts := dbStatefulSet(t, res, "mongo")
+	c := dbContainer(t, sts, "mongo")
 	if args := strings.Join(c.Args, " "); args != "mongod --port 27017 --config /etc/mongo/mongod.conf" {
 		t.Errorf("args %q", args)
 	}
@@ -140,8 +140,8 @@ func mongoRunSidecar(t *testing.T, script, pod, namespace string, peers map[stri
 // ordinal through a member that has one.
 func TestMongoDBReplicaSetInitiation(t *testing.T) {
 	res := kmeLoadCase(t, "mongodb-replicaset")
-	sts := kmeStatefulSet(t, res, "orders")
-	sidecar := kmeContainer(t, sts, "rs-init")
+	sts := dbStatefulSet(t, res, "orders")
+	sidecar := dbContainer(t, sts, "rs-init")
 	script := kmeShellScript(t, sidecar)
 	kmeShellSyntax(t, "rs-init", script)
 	if kmeEnv(sidecar)["MONGO_ROOT_USERNAME"] != "root" {
@@ -186,8 +186,8 @@ func TestMongoDBNonVotingMembers(t *testing.T) {
 	storage: size: "1Gi"
 	secrets: "m-secret": data: {password: "pw", keyfile: "c2VjcmV0LWtleQ=="}
 }`)
-	sts := kmeStatefulSet(t, res, "m")
-	script := kmeShellScript(t, kmeContainer(t, sts, "rs-init"))
+	sts := dbStatefulSet(t, res, "m")
+	script := kmeShellScript(t, dbContainer(t, sts, "rs-init"))
 	script = kmeReplaceOnce(t, script, "/etc/mongodb/secrets/m-secret/password", os.DevNull)
 	peers := map[string]string{"m-0.m-headless.ns.svc:27017": "rs0"}
 	if calls := mongoRunSidecar(t, script, "m-3", "ns", peers); !strings.Contains(calls, "rs.add({_id: 3, host: me, votes: 0, priority: 0})") {
@@ -207,8 +207,8 @@ func TestMongoDBNonVotingMembers(t *testing.T) {
 // file copied with mode 0400, the disruption budget and the anti-affinity.
 func TestMongoDBReplicaSetPod(t *testing.T) {
 	res := kmeLoadCase(t, "mongodb-replicaset")
-	sts := kmeStatefulSet(t, res, "orders")
-	c := kmeContainer(t, sts, "orders")
+	sts := dbStatefulSet(t, res, "orders")
+	c := dbContainer(t, sts, "orders")
 	if args := strings.Join(c.Args, " "); !strings.Contains(args, "--replSet rs0 --keyFile /var/lib/mongodb-keyfile/keyfile") {
 		t.Errorf("mongod args %q", args)
 	}
@@ -235,7 +235,7 @@ func TestMongoDBReplicaSetPod(t *testing.T) {
 	}
 
 	// The key file: copied from the Secret's mount with mode 0400.
-	initScript := kmeShellScript(t, kmeContainer(t, sts, "keyfile"))
+	initScript := kmeShellScript(t, dbContainer(t, sts, "keyfile"))
 	kmeShellSyntax(t, "keyfile init", initScript)
 	src, dst := t.TempDir(), t.TempDir()
 	if err := os.WriteFile(filepath.Join(src, "keyfile"), []byte("a2V5"), 0o440); err != nil {
@@ -279,7 +279,7 @@ func TestMongoDBReplicaSetPod(t *testing.T) {
 	secrets: "m-secret": data: {password: "pw", keyfile: "c2VjcmV0LWtleQ=="}
 	affinity: podAntiAffinity: preferredDuringSchedulingIgnoredDuringExecution: [{weight: 50, podAffinityTerm: {topologyKey: "topology.kubernetes.io/zone", labelSelector: matchLabels: app: "m"}}]
 }`)
-	aff = kmeStatefulSet(t, res, "m").Spec.Template.Spec.Affinity
+	aff = dbStatefulSet(t, res, "m").Spec.Template.Spec.Affinity
 	if aff == nil || aff.PodAntiAffinity == nil || len(aff.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution) != 1 ||
 		aff.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution[0].PodAffinityTerm.TopologyKey != "topology.kubernetes.io/zone" {
 		t.Errorf("the user's anti-affinity did not replace the default: %+v", aff)

@@ -1,9 +1,9 @@
 package securitytest
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -15,6 +15,7 @@ import (
 	"k8s.io/pod-security-admission/policy"
 
 	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/testcases"
 )
 
 // podTemplate is one pod template of a written object.
@@ -25,25 +26,15 @@ type podTemplate struct {
 	spec  corev1.PodSpec
 }
 
-// configurations lists every example and test case folder; cases added
-// later are picked up without changing this test.
+// configurations lists every example and test case folder (see
+// internal/testcases), in a stable order.
 func configurations(t *testing.T) []string {
 	t.Helper()
 	var dirs []string
-	for _, pattern := range []string{"../../examples/*", "../../testdata/cases/*"} {
-		matches, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range matches {
-			if info, err := os.Stat(m); err == nil && info.IsDir() {
-				dirs = append(dirs, m)
-			}
-		}
+	for _, d := range testcases.All(t) {
+		dirs = append(dirs, d)
 	}
-	if len(dirs) == 0 {
-		t.Fatal("no examples or test cases found")
-	}
+	sort.Strings(dirs)
 	return dirs
 }
 
