@@ -94,14 +94,7 @@ func TestConsumerModuleWithRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromCelestra := map[string]any{}
-	for _, o := range result.Objects {
-		var obj any
-		if err := json.Unmarshal(o.JSON, &obj); err != nil {
-			t.Fatal(err)
-		}
-		fromCelestra[o.Key] = obj
-	}
+	fromCelestra := objectsByKey(t, result)
 	if !reflect.DeepEqual(fromCue, fromCelestra) {
 		t.Errorf("cue export through the registry and celestra differ: %v vs %v", keys(fromCue), keys(fromCelestra))
 	}

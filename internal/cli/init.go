@@ -86,25 +86,14 @@ apps: %s: {
 }
 `, name), nil
 	}
-	loader, err := engine.NewLoader()
+	p, err := findPreset(opts.preset)
 	if err != nil {
 		return "", err
 	}
-	presets, err := loader.Presets()
-	if err != nil {
-		return "", err
+	if name == "" {
+		name = strings.ToLower(p.Name)
 	}
-	want := strings.ToLower(strings.TrimPrefix(opts.preset, "#"))
-	var names []string
-	for _, p := range presets {
-		names = append(names, strings.ToLower(p.Name))
-		if strings.ToLower(p.Name) != want {
-			continue
-		}
-		if name == "" {
-			name = want
-		}
-		return fmt.Sprintf(`package main
+	return fmt.Sprintf(`package main
 
 import (
 	"github.com/celestra-dev/celestra"
@@ -116,8 +105,6 @@ celestra.#Config
 apps: %s: presets.#%s & {
 %s}
 `, name, p.Name, indent(strings.ReplaceAll(p.Starter, `\(name)`, name))), nil
-	}
-	return "", &engine.UsageError{Err: fmt.Errorf("no preset %q: choose one of %s", opts.preset, strings.Join(names, ", "))}
 }
 
 func indent(s string) string {

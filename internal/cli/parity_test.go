@@ -49,14 +49,7 @@ func TestParityWithCueExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fromCelestra := map[string]any{}
-			for _, o := range result.Objects {
-				var obj any
-				if err := json.Unmarshal(o.JSON, &obj); err != nil {
-					t.Fatal(err)
-				}
-				fromCelestra[o.Key] = obj
-			}
+			fromCelestra := objectsByKey(t, result)
 			if len(fromCelestra) == 0 {
 				t.Fatal("celestra rendered no objects")
 			}
@@ -87,5 +80,20 @@ func keys(m map[string]any) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// objectsByKey is the result's objects parsed from JSON, keyed as in
+// `cue export -e kubernetes`.
+func objectsByKey(t *testing.T, result *engine.Result) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	for _, o := range result.Objects {
+		var obj any
+		if err := json.Unmarshal(o.JSON, &obj); err != nil {
+			t.Fatal(err)
+		}
+		out[o.Key] = obj
+	}
 	return out
 }

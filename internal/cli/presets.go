@@ -18,11 +18,7 @@ func newPresetsCommand() *cobra.Command {
 		Short: "List the database presets",
 		Args:  maxArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			loader, err := engine.NewLoader()
-			if err != nil {
-				return err
-			}
-			presets, err := loader.Presets()
+			presets, err := loadPresets()
 			if err != nil {
 				return err
 			}
@@ -48,11 +44,7 @@ func newExplainCommand() *cobra.Command {
 			return nil
 		},
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-			loader, err := engine.NewLoader()
-			if err != nil {
-				return nil, cobra.ShellCompDirectiveError
-			}
-			presets, err := loader.Presets()
+			presets, err := loadPresets()
 			if err != nil {
 				return nil, cobra.ShellCompDirectiveError
 			}
@@ -63,26 +55,41 @@ func newExplainCommand() *cobra.Command {
 			return names, cobra.ShellCompDirectiveNoFileComp
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			loader, err := engine.NewLoader()
+			p, err := findPreset(args[0])
 			if err != nil {
 				return err
 			}
-			presets, err := loader.Presets()
-			if err != nil {
-				return err
-			}
-			want := strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(args[0], "presets."), "#"))
-			var names []string
-			for _, p := range presets {
-				names = append(names, strings.ToLower(p.Name))
-				if strings.ToLower(p.Name) != want {
-					continue
-				}
-				return printPreset(cmd, p)
-			}
-			return &engine.UsageError{Err: fmt.Errorf("no preset %q: choose one of %s", args[0], strings.Join(names, ", "))}
+			return printPreset(cmd, p)
 		},
 	}
+}
+
+// loadPresets lists the presets of the embedded module.
+func loadPresets() ([]engine.Preset, error) {
+	loader, err := engine.NewLoader()
+	if err != nil {
+		return nil, err
+	}
+	return loader.Presets()
+}
+
+// findPreset finds a preset by name, in any case and with or without
+// "presets." and "#": postgres, Postgres, '#Postgres' and presets.#Postgres
+// are the same preset. An unknown name is a usage error that lists them.
+func findPreset(name string) (engine.Preset, error) {
+	presets, err := loadPresets()
+	if err != nil {
+		return engine.Preset{}, err
+	}
+	want := strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(name, "presets."), "#"))
+	var names []string
+	for _, p := range presets {
+		if strings.ToLower(p.Name) == want {
+			return p, nil
+		}
+		names = append(names, strings.ToLower(p.Name))
+	}
+	return engine.Preset{}, &engine.UsageError{Err: fmt.Errorf("no preset %q: choose one of %s", name, strings.Join(names, ", "))}
 }
 
 func printPreset(cmd *cobra.Command, p engine.Preset) error {
