@@ -120,7 +120,19 @@ func (l *Loader) Load(path string) (*Result, error) {
 		return nil, &UsageError{Err: fmt.Errorf("%s: this file name is reserved by celestra", embedFile)}
 	}
 	overlay[embedFile] = load.FromString(embedSource(pkgName))
-	if !info.IsDir() {
+	if info.IsDir() && (pkgName == "" || pkgName == "_") {
+		// Files without a package clause do not form a package: load them
+		// as files.
+		files, err := filepath.Glob(filepath.Join(dir, "*.cue"))
+		if err != nil {
+			return nil, err
+		}
+		args = args[:0]
+		for _, f := range files {
+			args = append(args, filepath.Base(f))
+		}
+	}
+	if !info.IsDir() || pkgName == "" || pkgName == "_" {
 		args = append(args, embedFileName)
 	}
 
