@@ -68,9 +68,9 @@ func TestLoadModes(t *testing.T) {
 		return p
 	}
 	for name, path := range map[string]string{
-		"file":            write("one/app.cue", "package one\n\n"+app),
-		"folder":          filepath.Dir(write("two/app.cue", "package two\n\n"+app)),
-		"no package name": write("three/app.cue", app),
+		"file":                    write("one/app.cue", "package one\n\n"+app),
+		"folder":                  filepath.Dir(write("two/app.cue", "package two\n\n"+app)),
+		"no package name":         write("three/app.cue", app),
 		"folder, no package name": filepath.Dir(write("four/app.cue", app)),
 	} {
 		t.Run(name, func(t *testing.T) {
