@@ -146,19 +146,21 @@ func (l *Loader) Load(path string) (*Result, error) {
 	ctx := cuecontext.New()
 	v := ctx.BuildInstance(insts[0])
 	// Report every problem at once: the schema's rules, and the fields CUE
-	// lets through (checkClosed).
-	// The package as the user wrote it, before unification: it has the
-	// user's positions and exactly the fields the user set.
-	user := l.userPackage(ctx, args, cfg, embedFile)
+	// lets through (checkClosed). A valid configuration is checked as it
+	// is; an invalid one (whose erroneous structs cannot be walked) through
+	// the package as the user wrote it, built a second time only then, which
+	// also gives the user's positions.
 	var diags []Diagnostic
+	fields := v
 	if err := v.Validate(cue.Concrete(true)); err != nil {
-		diags = newConfigError(err, user).Diagnostics
+		fields = l.userPackage(ctx, args, cfg, embedFile)
+		diags = newConfigError(err, fields).Diagnostics
 	}
 	reported := map[string]bool{}
 	for _, d := range diags {
 		reported[d.Path] = true
 	}
-	for _, d := range checkClosed(v, user) {
+	for _, d := range checkClosed(v, fields) {
 		if !reported[d.Path] {
 			diags = append(diags, d)
 		}
@@ -203,15 +205,17 @@ func embedSource(pkgName string) string {
 // the top of a file leaves that file's struct open, so neither a misspelt
 // top-level field nor a misspelt field of an app written without a
 // definition (no preset, no schemas.#StatefulApp) is an error for CUE.
-// Apps made from a definition are closed by it already.
-func checkClosed(v, user cue.Value) []Diagnostic {
-	if !user.Exists() {
+// Apps made from a preset are closed by the preset's definition already.
+// v holds the definitions; fields is what is walked: v itself, or the
+// user's package as written.
+func checkClosed(v, fields cue.Value) []Diagnostic {
+	if !fields.Exists() {
 		return nil
 	}
 	cfg := v.LookupPath(cue.MakePath(cue.Def(configDefName)))
 	app := v.LookupPath(cue.MakePath(cue.Def(statefulAppDefName)))
 	var diags []Diagnostic
-	if it, err := user.Fields(); err == nil {
+	if it, err := fields.Fields(); err == nil {
 		for it.Next() {
 			if !cfg.Allows(it.Selector()) {
 				diags = append(diags, unknownField(it.Value(), it.Selector().String(),
@@ -219,14 +223,16 @@ func checkClosed(v, user cue.Value) []Diagnostic {
 			}
 		}
 	}
-	apps, err := user.LookupPath(cue.ParsePath("apps")).Fields()
+	apps, err := fields.LookupPath(cue.ParsePath("apps")).Fields()
 	if err != nil {
 		return diags
 	}
 	for apps.Next() {
 		a := apps.Value()
-		if a.LookupPath(cue.MakePath(cue.Def("#preset"))).Exists() {
-			continue // made from a definition, which closes it
+		// A preset names itself in #preset; a plain app has none (as
+		// written) or "" (unified with #StatefulApp).
+		if preset, _ := a.LookupPath(cue.MakePath(cue.Def("#preset"))).String(); preset != "" {
+			continue // made from a preset, whose definition closes it
 		}
 		diags = append(diags, unknownFields(app, a, "apps."+apps.Selector().String())...)
 	}
