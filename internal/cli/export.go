@@ -98,6 +98,9 @@ func runExport(cmd *cobra.Command, configPath string, opts *exportOptions) error
 	if err != nil {
 		return err
 	}
+	if err := checkWithKubernetes(loader, result); err != nil {
+		return err
+	}
 
 	if opts.out == "-" {
 		stream, err := yamlexp.Stream(result)

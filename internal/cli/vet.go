@@ -22,6 +22,9 @@ func newVetCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkWithKubernetes(loader, result); err != nil {
+				return err
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d Kubernetes %s\n", len(result.Objects), plural(len(result.Objects), "object", "objects"))
 			return nil
 		},

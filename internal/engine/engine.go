@@ -387,6 +387,13 @@ func (l *Loader) decodeObjects(objects cue.Value) ([]Object, error) {
 	return out, nil
 }
 
+// DecodeObject decodes one rendered object, such as an environment's
+// (overlays.<env>.<key>) or one a chart renders, as Load decodes the
+// configuration's objects: strictly, into its k8s.io/api type.
+func (l *Loader) DecodeObject(key string, raw []byte) (Object, error) {
+	return l.decodeObject(key, raw)
+}
+
 func (l *Loader) decodeObject(key string, raw []byte) (Object, error) {
 	var head struct {
 		APIVersion string `json:"apiVersion"`

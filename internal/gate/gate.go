@@ -1,0 +1,176 @@
+// Package gate runs the Kubernetes API server's own validation on every
+// object celestra would write, and on the objects the workload controllers
+// would create from them, before anything is written.
+//
+// It calls the validation code of k8s.io/kubernetes v1.36.3 (the release
+// that matches celestra's k8s.io/api v0.36): the handwritten validation of
+// pkg/apis/{core,apps,batch,networking,policy,rbac}/validation, on the
+// internal types, with the options the API server derives for a create from
+// its default feature gates. Each object goes the way a create request goes:
+// a copy is put in the request's namespace ("default" when it has none, as
+// kubectl does), defaulted with the API server's defaulting functions,
+// converted to the internal type, prepared as the registry's create strategy
+// prepares it (disabled fields dropped, a Job's generated selector and
+// labels), validated by the kind's create validation and then by the common
+// metadata validation.
+//
+// The API server does not validate a StatefulSet's or a CronJob's pod
+// template as a Pod, so a StatefulSet it accepts may still get none of its
+// Pods. The gate therefore also builds, as the controllers of v1.36.3 build
+// them, and validates as creates:
+//   - for a StatefulSet, the Pods of its first and last ordinal (named
+//     <sts>-<ordinal>, with hostname and subdomain, the pod-name, pod-index
+//     and controller-revision-hash labels, the longest revision hash, and the
+//     volumeClaimTemplates turned into volumes of the claims
+//     <claim>-<sts>-<ordinal>) and those PersistentVolumeClaims;
+//   - for a CronJob, the Job it creates for a scheduled time, and that Job's
+//     Pod;
+//   - for a Job, its Pod, with the labels and finalizer the Job controller
+//     adds and a generated name.
+//
+// Kinds the API server's validation packages do not cover, such as the
+// Prometheus Operator's ServiceMonitor (a custom resource, validated by its
+// CRD's schema in a cluster), are skipped. Admission plugins (quota, limit
+// ranges, Pod Security admission, service account token mounts) are not run.
+//
+// Problems are reported as an *engine.ConfigError naming the app (from the
+// app.kubernetes.io/instance label), the object and its file, the field and
+// the API server's message. A value of a Secret's data never appears in a
+// message.
+package gate
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	appsinstall "k8s.io/kubernetes/pkg/apis/apps/install"
+	batchinstall "k8s.io/kubernetes/pkg/apis/batch/install"
+	coreinstall "k8s.io/kubernetes/pkg/apis/core/install"
+	networkinginstall "k8s.io/kubernetes/pkg/apis/networking/install"
+	policyinstall "k8s.io/kubernetes/pkg/apis/policy/install"
+	rbacinstall "k8s.io/kubernetes/pkg/apis/rbac/install"
+
+	"github.com/celestra-dev/celestra/internal/engine"
+)
+
+// KubernetesVersion is the release whose validation code the gate runs.
+const KubernetesVersion = "v1.36.3"
+
+// rule is what a diagnostic names as the rule that was broken.
+const rule = "Kubernetes " + KubernetesVersion + " API server validation"
+
+// instanceLabel names the app an object belongs to.
+const instanceLabel = "app.kubernetes.io/instance"
+
+// Gate validates objects as the Kubernetes API server would on create. It
+// holds a scheme with the API server's types, defaults and conversions; it
+// is safe for concurrent use once built.
+type Gate struct {
+	scheme *runtime.Scheme
+}
+
+// New builds a Gate.
+func New() (*Gate, error) {
+	s := runtime.NewScheme()
+	for _, install := range []func(*runtime.Scheme){
+		coreinstall.Install, appsinstall.Install, batchinstall.Install,
+		networkinginstall.Install, policyinstall.Install, rbacinstall.Install,
+	} {
+		if err := installInto(s, install); err != nil {
+			return nil, err
+		}
+	}
+	return &Gate{scheme: s}, nil
+}
+
+// installInto runs an install function, which panics on failure.
+func installInto(s *runtime.Scheme, install func(*runtime.Scheme)) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("build the Kubernetes API server scheme: %v", r)
+		}
+	}()
+	install(s)
+	return nil
+}
+
+// Check validates every object, and the objects their controllers would
+// create. It returns nil when the API server would accept all of them, or
+// an *engine.ConfigError with one diagnostic per refused field.
+func (g *Gate) Check(objects []engine.Object) error {
+	return g.check("apps.", objects)
+}
+
+// CheckEnvironment is Check for the objects of one environment (an overlay):
+// its diagnostics name the app as environments.<env>.<app>.
+func (g *Gate) CheckEnvironment(env string, objects []engine.Object) error {
+	return g.check("environments."+env+".", objects)
+}
+
+func (g *Gate) check(appPrefix string, objects []engine.Object) error {
+	secrets := newRedactor(objects)
+	var diags []engine.Diagnostic
+	for _, o := range objects {
+		for _, p := range g.validateObject(o) {
+			diags = append(diags, diagnostic(appPrefix, o, p, secrets))
+		}
+	}
+	if len(diags) == 0 {
+		return nil
+	}
+	// Validation walks maps in random order: sort for stable output.
+	slices.SortStableFunc(diags, func(a, b engine.Diagnostic) int {
+		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Message, b.Message))
+	})
+	return &engine.ConfigError{Diagnostics: diags}
+}
+
+// problem is one refusal: the field errors of the object itself (subject
+// "") or of an object its controller would create.
+type problem struct {
+	// subject is "" for the object itself, else what was built from it:
+	// "pod db-0", "job db-backup-29000000", ...
+	subject string
+	err     *field.Error
+	// internal is a failure of the gate itself, not a field error.
+	internal error
+}
+
+func diagnostic(appPrefix string, o engine.Object, p problem, secrets *redactor) engine.Diagnostic {
+	d := engine.Diagnostic{Rule: rule}
+	if app := instance(o); app != "" {
+		d.Path = appPrefix + app
+	} else if appPrefix != "apps." {
+		d.Path = strings.TrimSuffix(appPrefix, ".")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s (%s.yaml): ", o.Kind, o.Name, o.Key)
+	if p.subject != "" {
+		b.WriteString(p.subject + ": ")
+	}
+	switch {
+	case p.internal != nil:
+		b.WriteString(p.internal.Error())
+	default:
+		b.WriteString(secrets.fieldError(o, p.subject, p.err))
+	}
+	d.Message = secrets.text(b.String())
+	return d
+}
+
+// instance is the app an object belongs to, from its
+// app.kubernetes.io/instance label.
+func instance(o engine.Object) string {
+	if o.Typed == nil {
+		return ""
+	}
+	type labelled interface{ GetLabels() map[string]string }
+	if l, ok := o.Typed.(labelled); ok {
+		return l.GetLabels()[instanceLabel]
+	}
+	return ""
+}
