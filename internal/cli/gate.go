@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/celestra-dev/celestra/exporters/kustomize"
 	"github.com/celestra-dev/celestra/internal/engine"
@@ -14,22 +15,20 @@ import (
 // checkWithKubernetes runs the Kubernetes API server's validation (package
 // gate) on every object of the configuration and on every object of each
 // environment, and returns one *engine.ConfigError listing every refusal.
+// An environment's refusal that the base has too is reported once, for the
+// base.
 func checkWithKubernetes(loader *engine.Loader, result *engine.Result) error {
 	g, err := gate.New()
 	if err != nil {
 		return err
 	}
-	var diags []engine.Diagnostic
-	collect := func(err error) error {
-		var cfgErr *engine.ConfigError
-		if errors.As(err, &cfgErr) {
-			diags = append(diags, cfgErr.Diagnostics...)
-			return nil
-		}
+	diags, err := diagnostics(g.Check(result.Objects))
+	if err != nil {
 		return err
 	}
-	if err := collect(g.Check(result.Objects)); err != nil {
-		return err
+	inBase := map[string]bool{}
+	for _, d := range diags {
+		inBase[strings.TrimPrefix(d.Path, "apps.")+"\x00"+d.Message] = true
 	}
 	envs, err := kustomize.Overlays(result.Value)
 	if err != nil {
@@ -44,12 +43,34 @@ func checkWithKubernetes(loader *engine.Loader, result *engine.Result) error {
 			}
 			objects = append(objects, o)
 		}
-		if err := collect(g.CheckEnvironment(env.Name, objects)); err != nil {
+		envDiags, err := diagnostics(g.CheckEnvironment(env.Name, objects))
+		if err != nil {
 			return err
+		}
+		prefix := "environments." + env.Name
+		for _, d := range envDiags {
+			app := strings.TrimPrefix(strings.TrimPrefix(d.Path, prefix), ".")
+			if !inBase[app+"\x00"+d.Message] {
+				diags = append(diags, d)
+			}
 		}
 	}
 	if len(diags) > 0 {
 		return &engine.ConfigError{Diagnostics: diags}
 	}
 	return nil
+}
+
+// diagnostics unpacks the gate's answer: its diagnostics, or an error that
+// is not about the configuration.
+func diagnostics(err error) ([]engine.Diagnostic, error) {
+	var cfgErr *engine.ConfigError
+	switch {
+	case err == nil:
+		return nil, nil
+	case errors.As(err, &cfgErr):
+		return cfgErr.Diagnostics, nil
+	default:
+		return nil, err
+	}
 }

@@ -122,11 +122,12 @@ func (g *Gate) check(appPrefix string, objects []engine.Object) error {
 	if len(diags) == 0 {
 		return nil
 	}
-	// Validation walks maps in random order: sort for stable output.
+	// Validation walks maps in random order: sort for stable output. A
+	// field refused by two rules with the same message is reported once.
 	slices.SortStableFunc(diags, func(a, b engine.Diagnostic) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Message, b.Message))
 	})
-	return &engine.ConfigError{Diagnostics: diags}
+	return &engine.ConfigError{Diagnostics: slices.Compact(diags)}
 }
 
 // problem is one refusal: the field errors of the object itself (subject
