@@ -196,6 +196,12 @@ func statefulSet(name string, replicas int32) *appsv1.StatefulSet {
 	}
 }
 
+// withClaimLabels labels the set's claim template.
+func withClaimLabels(set *appsv1.StatefulSet, labels map[string]string) *appsv1.StatefulSet {
+	set.Spec.VolumeClaimTemplates[0].Labels = labels
+	return set
+}
+
 func cronJob(name string, podLabels map[string]string) *batchv1.CronJob {
 	tmpl := podTemplate()
 	tmpl.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
@@ -293,6 +299,13 @@ func TestRefusedPods(t *testing.T) {
 			[]string{`pod ` + name61 + `-0: spec.hostname`},
 		},
 		{
+			// A StatefulSet's validation checks its claim templates' specs,
+			// not their metadata: the claims carry it.
+			"claim template label of 64 characters", withClaimLabels(statefulSet("db", 1), map[string]string{"tier": strings.Repeat("v", 64)}),
+			[]string{`apps.db: StatefulSet db (statefulset-db.yaml): claim data-db-0: metadata.labels: Invalid value: "` + strings.Repeat("v", 64) + `"`},
+			[]string{"pod db-0"},
+		},
+		{
 			// A CronJob whose template sets the Job controller's label: the
 			// CronJob is accepted, every Job it creates is refused.
 			"CronJob whose Jobs are refused", cronJob("db-backup", map[string]string{"batch.kubernetes.io/controller-uid": "mine"}),
@@ -306,7 +319,7 @@ func TestRefusedPods(t *testing.T) {
 				t.Fatal("accepted")
 			}
 			for _, line := range strings.Split(got, "\n") {
-				if !strings.Contains(line, ": pod ") && !strings.Contains(line, ": job ") {
+				if !strings.Contains(line, ": pod ") && !strings.Contains(line, ": job ") && !strings.Contains(line, ": claim ") {
 					t.Errorf("the object itself is refused, not what its controller creates:\n%s", line)
 				}
 			}
