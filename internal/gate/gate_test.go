@@ -2,7 +2,10 @@ package gate_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -391,17 +394,39 @@ func TestCustomResourcesSkipped(t *testing.T) {
 }
 
 // BenchmarkCheckPostgres is what the gate adds to an export of the
-// postgres example.
+// postgres example: building the gate, then checking every object.
 func BenchmarkCheckPostgres(b *testing.B) {
-	l, g := newLoader(b), newGate(b)
-	r, err := l.Load("../../examples/postgres")
+	r, err := newLoader(b).Load("../../examples/postgres")
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
 	for b.Loop() {
+		g, err := gate.New()
+		if err != nil {
+			b.Fatal(err)
+		}
 		if err := g.Check(r.Objects); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestVersionIsTheModules: the release the messages name is the one
+// go.mod requires.
+func TestVersionIsTheModules(t *testing.T) {
+	root, err := testcases.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*k8s\.io/kubernetes (v\S+)$`).FindSubmatch(gomod)
+	if m == nil {
+		t.Fatal("go.mod does not require k8s.io/kubernetes")
+	}
+	if string(m[1]) != gate.KubernetesVersion {
+		t.Errorf("go.mod requires k8s.io/kubernetes %s, the gate says %s", m[1], gate.KubernetesVersion)
 	}
 }
