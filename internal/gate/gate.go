@@ -41,8 +41,9 @@
 //
 // Problems are reported as an *engine.ConfigError naming the app (from the
 // app.kubernetes.io/instance label), the object and its file, the field and
-// the API server's message. A value of a Secret's data never appears in a
-// message.
+// the API server's message. The values of the Secrets checked are taken out
+// of every message: wherever one is quoted (as validation quotes a bad
+// value), and wherever one of 4 characters or more appears.
 package gate
 
 import (

@@ -25,7 +25,6 @@ import (
 	policyvalidation "k8s.io/kubernetes/pkg/apis/policy/validation"
 	"k8s.io/kubernetes/pkg/apis/rbac"
 	rbacvalidation "k8s.io/kubernetes/pkg/apis/rbac/validation"
-
 	netutils "k8s.io/utils/net"
 
 	"github.com/celestra-dev/celestra/internal/engine"
