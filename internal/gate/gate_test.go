@@ -199,6 +199,22 @@ func statefulSet(name string, replicas int32) *appsv1.StatefulSet {
 	}
 }
 
+// indexedJob is an Indexed Job whose pod template has one annotation "n"
+// with the given value.
+func indexedJob(name, annotation string) *batchv1.Job {
+	tmpl := podTemplate()
+	tmpl.Spec.RestartPolicy = corev1.RestartPolicyNever
+	tmpl.Spec.Containers[0].VolumeMounts = nil
+	tmpl.Annotations = map[string]string{"n": annotation}
+	mode := batchv1.IndexedCompletion
+	completions := int32(2)
+	return &batchv1.Job{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: appLabels("db")},
+		Spec:       batchv1.JobSpec{CompletionMode: &mode, Completions: &completions, Template: tmpl},
+	}
+}
+
 // withClaimLabels labels the set's claim template.
 func withClaimLabels(set *appsv1.StatefulSet, labels map[string]string) *appsv1.StatefulSet {
 	set.Spec.VolumeClaimTemplates[0].Labels = labels
@@ -232,6 +248,7 @@ func TestValidObjectsPass(t *testing.T) {
 		object(t, statefulSet("db", 3)),
 		object(t, statefulSet(strings.Repeat("d", 52), 10)),
 		object(t, cronJob("db-backup", nil)),
+		object(t, indexedJob("db-load", "x")),
 	); len(d) > 0 {
 		t.Fatalf("refused:\n%s", strings.Join(d, "\n"))
 	}
@@ -307,6 +324,14 @@ func TestRefusedPods(t *testing.T) {
 			"claim template label of 64 characters", withClaimLabels(statefulSet("db", 1), map[string]string{"tier": strings.Repeat("v", 64)}),
 			[]string{`apps.db: StatefulSet db (statefulset-db.yaml): claim data-db-0: metadata.labels: Invalid value: "` + strings.Repeat("v", 64) + `"`},
 			[]string{"pod db-0"},
+		},
+		{
+			// The Job controller annotates the Pods of an Indexed Job with
+			// their index: template annotations just under the size limit
+			// pass on the Job and fail on its Pods.
+			"Indexed Job whose Pods are refused", indexedJob("db-load", strings.Repeat("a", 256*1024-10)),
+			[]string{`apps.db: Job db-load (job-db-load.yaml): pod db-load-0-x7k2q: metadata.annotations: Too long: may not be more than 262144 bytes`},
+			nil,
 		},
 		{
 			// A CronJob whose template sets the Job controller's label: the
