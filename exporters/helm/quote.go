@@ -39,25 +39,85 @@ func newStringWriter() *stringWriter {
 // quoteStrings double-quotes every string scalar of the tree that Helm
 // would not read back as the same string in the style it has.
 func (w *stringWriter) quoteStrings(n *yaml.Node) error {
-	if n == nil {
-		return nil
+	var scalars []*yaml.Node
+	collectStrings(n, &scalars)
+	var forms []scalarForm
+	queued := map[scalarForm]bool{}
+	for _, sc := range scalars {
+		f := scalarForm{sc.Value, sc.Style}
+		if _, seen := w.readsBack[f]; !seen && !queued[f] {
+			queued[f] = true
+			forms = append(forms, f)
+		}
 	}
-	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
-		if w.check(n.Value, n.Style) {
-			return nil
+	w.checkAll(forms)
+	for _, sc := range scalars {
+		if w.readsBack[scalarForm{sc.Value, sc.Style}] {
+			continue
 		}
-		if !w.check(n.Value, yaml.DoubleQuotedStyle) {
-			return fmt.Errorf("the string %q cannot be written so that Helm reads it back unchanged", n.Value)
+		if !w.check(sc.Value, yaml.DoubleQuotedStyle) {
+			return fmt.Errorf("the string %q cannot be written so that Helm reads it back unchanged", sc.Value)
 		}
-		n.Style = yaml.DoubleQuotedStyle
-		return nil
-	}
-	for _, c := range n.Content {
-		if err := w.quoteStrings(c); err != nil {
-			return err
-		}
+		sc.Style = yaml.DoubleQuotedStyle
 	}
 	return nil
+}
+
+func collectStrings(n *yaml.Node, out *[]*yaml.Node) {
+	if n == nil {
+		return
+	}
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
+		*out = append(*out, n)
+		return
+	}
+	for _, c := range n.Content {
+		collectStrings(c, out)
+	}
+}
+
+// checkAll checks many strings at once, as check does each, with one
+// document that holds each string as the key and value of a mapping of its
+// own in a list: one encoding and one reading instead of one per string.
+// A string the list does not give back is checked on its own, in case
+// another one spilt into it; so is a string that ends in white space,
+// whose check also depends on where its text ends.
+func (w *stringWriter) checkAll(forms []scalarForm) {
+	var batch []scalarForm
+	for _, f := range forms {
+		if f.value != "" && strings.ContainsAny(f.value[len(f.value)-1:], trimmedSpace) {
+			w.check(f.value, f.style)
+			continue
+		}
+		batch = append(batch, f)
+	}
+	if len(batch) == 0 {
+		return
+	}
+	list := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, f := range batch {
+		list.Content = append(list.Content, &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{f.node(), f.node()}})
+	}
+	var back []map[string]any
+	if text, err := encodeNode(list); err == nil && sigsyaml.Unmarshal(text, &back) == nil && len(back) == len(batch) {
+		for i, f := range batch {
+			if v, found := back[i][f.value]; found && len(back[i]) == 1 && v == f.value {
+				w.readsBack[f] = true
+			}
+		}
+	}
+	for _, f := range batch {
+		if !w.readsBack[f] {
+			w.check(f.value, f.style)
+		}
+	}
+}
+
+// trimmedSpace is the white space a trimming template action removes.
+const trimmedSpace = " \t\r\n"
+
+func (f scalarForm) node() *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: f.value, Style: f.style}
 }
 
 // check reports whether s, written in the given style by the encoder as a
@@ -68,20 +128,28 @@ func (w *stringWriter) check(s string, style yaml.Style) bool {
 	if ok, seen := w.readsBack[form]; seen {
 		return ok
 	}
-	scalar := func() *yaml.Node {
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: style}
-	}
-	probe := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{scalar(), scalar()}}
+	probe := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{form.node(), form.node()}}
 	ok := false
 	if text, err := encodeNode(probe); err == nil {
-		var back map[string]any
-		if err := sigsyaml.Unmarshal(text, &back); err == nil {
-			v, found := back[s]
-			ok = found && len(back) == 1 && v == s
-		}
+		// In a template, an action that trims the white space before it
+		// ({{- ...) may follow the string: it must not need its trailing
+		// blank lines, as a literal block with keep chomping (|+) does.
+		trimmed := append(bytes.TrimRight(text, trimmedSpace), '\n')
+		ok = readsBackAs(text, s) && readsBackAs(trimmed, s)
 	}
 	w.readsBack[form] = ok
 	return ok
+}
+
+// readsBackAs reports whether sigs.k8s.io/yaml reads text as a mapping of
+// s to s.
+func readsBackAs(text []byte, s string) bool {
+	var back map[string]any
+	if err := sigsyaml.Unmarshal(text, &back); err != nil {
+		return false
+	}
+	v, found := back[s]
+	return found && len(back) == 1 && v == s
 }
 
 // encodeYAML writes a document with its strings quoted where Helm needs it.

@@ -204,7 +204,9 @@ func TestHostileStrings(t *testing.T) {
 		},
 		{
 			name: "command and args",
-			src:  "apps: web: " + plainApp("command: "+cueList(hostileStrings)+"\n\targs: "+cueList(hostileStrings)),
+			// The last command precedes the env block, whose first action
+			// trims the white space before it.
+			src: "apps: web: " + plainApp("command: "+cueList(append(hostileStrings, "ends with a blank line\n\n"))+"\n\targs: "+cueList(hostileStrings)),
 		},
 		{
 			name: "postgres settings",
