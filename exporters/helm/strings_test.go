@@ -154,6 +154,9 @@ func plainApp(extra string) string {
 // render to equal the YAML export object for object.
 func TestHostileStrings(t *testing.T) {
 	l := newLoader(t)
+	// Settings written one per line into my.cnf, where a line break in a
+	// value would start another setting.
+	mysqlSettings := merge(numbered("hostile_", hostile(func(s string) bool { return !strings.ContainsAny(s, "\n\r") })), identity(hostile(settingPattern.MatchString)))
 	labels := cueMap(identity(hostile(qualifiedName)))
 	prefixed := map[string]string{}
 	for _, s := range hostile(qualifiedName) {
@@ -165,6 +168,8 @@ func TestHostileStrings(t *testing.T) {
 		// values, when set, are values.yaml entries that Helm must read
 		// back as they are: app -> value -> what it holds.
 		values map[string]map[string]any
+		// chart, when set, is the chart's name, as Helm reads Chart.yaml.
+		chart string
 	}{
 		{
 			name: "app names",
@@ -176,25 +181,21 @@ func TestHostileStrings(t *testing.T) {
 				b.WriteString(`apps: "off": presets.#Postgres & {storage: size: "1Gi", secrets: "off-secret": data: password: "no"}` + "\n")
 				return b.String()
 			}(),
+			chart: "celestra-false",
 		},
 		{
-			name: "labels",
-			src:  "apps: y: " + plainApp("labels: "+labels),
+			name:  "labels",
+			src:   "apps: y: " + plainApp("labels: "+labels),
+			chart: "y",
 		},
 		{
 			name: "annotations",
 			src:  "apps: n: " + plainApp("annotations: "+cueMap(merge(numbered("hostile-", hostileStrings), identity(hostile(qualifiedName)), prefixed))),
 		},
 		{
-			name: "env",
-			src:  "apps: web: " + plainApp("env: "+cueMap(merge(numbered("HOSTILE_", hostileStrings), identity(hostile(envNamePattern.MatchString))))),
-			values: map[string]map[string]any{"web": {"env": func() map[string]any {
-				m := map[string]any{}
-				for k, v := range merge(numbered("HOSTILE_", hostileStrings), identity(hostile(envNamePattern.MatchString))) {
-					m[k] = v
-				}
-				return m
-			}()}},
+			name:   "env",
+			src:    "apps: web: " + plainApp("env: "+cueMap(merge(numbered("HOSTILE_", hostileStrings), identity(hostile(envNamePattern.MatchString))))),
+			values: map[string]map[string]any{"web": {"env": anyMap(merge(numbered("HOSTILE_", hostileStrings), identity(hostile(envNamePattern.MatchString))))}},
 		},
 		{
 			name: "configmap and secret data",
@@ -216,22 +217,17 @@ func TestHostileStrings(t *testing.T) {
 	postgresConfig: ` + cueMap(merge(numbered("hostile_", hostileStrings), identity(hostile(settingPattern.MatchString)))) + `
 }
 `,
-			values: map[string]map[string]any{"db": {"postgresConfig": func() map[string]any {
-				m := map[string]any{}
-				for k, v := range merge(numbered("hostile_", hostileStrings), identity(hostile(settingPattern.MatchString))) {
-					m[k] = v
-				}
-				return m
-			}()}},
+			values: map[string]map[string]any{"db": {"postgresConfig": anyMap(merge(numbered("hostile_", hostileStrings), identity(hostile(settingPattern.MatchString))))}},
 		},
 		{
 			name: "mysql settings",
 			src: `apps: shop: presets.#MySQL & {
 	storage: size: "1Gi"
 	secrets: "shop-secret": data: password: "on"
-	mysqlConfig: ` + cueMap(merge(numbered("hostile_", hostile(func(s string) bool { return !strings.ContainsAny(s, "\n\r\u0085\u2028\u2029") })), identity(hostile(settingPattern.MatchString)))) + `
+	mysqlConfig: ` + cueMap(mysqlSettings) + `
 }
 `,
+			values: map[string]map[string]any{"shop": {"mysqlConfig": anyMap(mysqlSettings)}},
 		},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -252,6 +248,9 @@ func TestHostileStrings(t *testing.T) {
 			if diff := diffObjects(yamlExport(t, r), got); len(diff) > 0 {
 				t.Fatalf("the default render differs from the YAML export:\n%s", strings.Join(diff, "\n"))
 			}
+			if c.chart != "" && e.chart.Metadata.Name != c.chart {
+				t.Errorf("Helm reads the chart's name as %q, want %q", e.chart.Metadata.Name, c.chart)
+			}
 			for app, vals := range c.values {
 				for key, want := range vals {
 					if got := e.chart.Values[app].(map[string]any)[key]; !reflect.DeepEqual(got, want) {
@@ -261,4 +260,12 @@ func TestHostileStrings(t *testing.T) {
 			}
 		})
 	}
+}
+
+func anyMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
