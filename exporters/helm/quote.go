@@ -19,6 +19,11 @@ import (
 // written double-quoted, where YAML escapes every character that needs it
 // (line breaks, control characters, a byte order mark); a string that does
 // not come back even then is an error, never a silently different chart.
+//
+// Template actions that write a string use Helm's quote: Go's %q, which is
+// a YAML double-quoted scalar for any UTF-8 text. toJson is not: it leaves
+// DEL and the C1 control characters raw, which YAML 1.1 refuses (and reads
+// U+0085 as a line break); toYaml fails on them and writes nothing.
 
 // stringWriter decides how each string of a document is written, and
 // remembers what it found for the strings it has seen.
@@ -56,7 +61,8 @@ func (w *stringWriter) quoteStrings(n *yaml.Node) error {
 			continue
 		}
 		if !w.check(sc.Value, yaml.DoubleQuotedStyle) {
-			return fmt.Errorf("the string %q cannot be written so that Helm reads it back unchanged", sc.Value)
+			// The string itself is not shown: it may be a secret.
+			return fmt.Errorf("a string of %d bytes cannot be written so that Helm reads it back unchanged", len(sc.Value))
 		}
 		sc.Style = yaml.DoubleQuotedStyle
 	}
@@ -203,17 +209,14 @@ func indentLines(text, ind string) string {
 // or a value: plain when Helm reads that back, else double-quoted, with
 // template delimiters escaped.
 func inlineString(s string) (string, error) {
-	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if strings.ContainsAny(s, "\n\r") {
-		n.Style = yaml.DoubleQuotedStyle
+	for _, style := range []yaml.Style{0, yaml.DoubleQuotedStyle} {
+		text, err := encodeYAML(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, Style: style})
+		if err != nil {
+			return "", err
+		}
+		if line, ok := strings.CutSuffix(string(text), "\n"); ok && !strings.Contains(line, "\n") {
+			return escapeDelims(line), nil
+		}
 	}
-	text, err := encodeYAML(n)
-	if err != nil {
-		return "", err
-	}
-	line, ok := strings.CutSuffix(string(text), "\n")
-	if !ok || strings.Contains(line, "\n") {
-		return "", fmt.Errorf("internal error: the string %q takes more than one line", s)
-	}
-	return escapeDelims(line), nil
+	return "", fmt.Errorf("internal error: a string of %d bytes takes more than one line", len(s))
 }

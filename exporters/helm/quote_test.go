@@ -81,6 +81,7 @@ func TestInlineString(t *testing.T) {
 		{"celestra.cnf", "celestra.cnf"},
 		{"on", `"on"`},
 		{"multi\nline", `"multi\nline"`},
+		{"next\u0085line", `"next\Nline"`},
 		{"a {{ b }}", `a {{ "{{" }} b }}`},
 	} {
 		got, err := inlineString(c.in)
