@@ -222,7 +222,7 @@ func (a *app) image(main *mapping) error {
 		return nil
 	}
 	r := parseImage(img)
-	action := fmt.Sprintf(`{{ include %s %s.image | toJson }}`, goString(a.chart+".image"), ref)
+	action := fmt.Sprintf(`{{ include %s %s.image | quote }}`, goString(a.chart+".image"), ref)
 	for _, o := range a.objects {
 		walk(o.tree, func(m *mapping) {
 			for _, list := range []string{"containers", "initContainers"} {
@@ -358,9 +358,9 @@ func (a *app) storage(sts *object) {
 		return
 	}
 	class := str(spec, "storageClassName")
-	req.set("storage", inline{fmt.Sprintf("{{ %s.storage.size | toJson }}", ref)})
+	req.set("storage", inline{fmt.Sprintf("{{ %s.storage.size | quote }}", ref)})
 	spec.set("storageClassName", block{func(ind string) string {
-		return fmt.Sprintf("%[1]s{{- with %[2]s.storage.storageClass }}\n%[1]sstorageClassName: {{ toJson . }}\n%[1]s{{- end }}\n", ind, ref)
+		return fmt.Sprintf("%[1]s{{- with %[2]s.storage.storageClass }}\n%[1]sstorageClassName: {{ quote . }}\n%[1]s{{- end }}\n", ind, ref)
 	}})
 	a.schema.storage = true
 	a.values = append(a.values, valueEntry{"storage", `storage is each pod's volume claim "data". Kubernetes does not let a StatefulSet change its claim templates: a new size or class applies to a new installation (grow existing claims with kubectl, if their class allows expansion). storageClass "" uses the cluster's default class.`,
@@ -392,23 +392,45 @@ func (a *app) env(main *mapping) error {
 			return fmt.Errorf("app %s: the container's env holds entries that are not name/value maps", a.name)
 		}
 	}
-	if fixed == nil {
-		fixed = []any{}
-	}
-	fixedJSON, err := jsonText(fixed)
-	if err != nil {
-		return err
+	// The variables kept as exported are literal text, one branch per
+	// name; those of the values are written with quote. Both are sorted by
+	// name, as the YAML export's are.
+	var fixedNames []string
+	fixedText := map[string]string{}
+	for _, e := range fixed {
+		name := str(e.(*mapping), "name")
+		text, err := literalText([]any{e})
+		if err != nil {
+			return fmt.Errorf("app %s: env %s: %w", a.name, name, err)
+		}
+		if _, seen := fixedText[name]; !seen {
+			fixedNames = append(fixedNames, name)
+		}
+		fixedText[name] += text
 	}
 	main.set("env", block{func(ind string) string {
 		var b strings.Builder
 		line := func(format string, args ...any) { fmt.Fprintf(&b, ind+format+"\n", args...) }
 		line("{{- $env := dict }}")
-		line("{{- range $e := fromJsonArray %s }}{{ $_ := set $env $e.name $e }}{{ end }}", goString(fixedJSON))
-		line(`{{- range $k, $v := %s.env }}{{ $_ := set $env $k (dict "name" $k "value" (toString $v)) }}{{ end }}`, ref)
+		if len(fixedNames) > 0 {
+			quoted := make([]string, len(fixedNames))
+			for i, n := range fixedNames {
+				quoted[i] = goString(n)
+			}
+			line("{{- range $k := list %s }}{{ $_ := set $env $k true }}{{ end }}", strings.Join(quoted, " "))
+		}
+		line("{{- range $k, $v := %s.env }}{{ $_ := set $env $k false }}{{ end }}", ref)
 		line("{{- if $env }}")
 		line("env:")
-		line("{{- range $k, $e := $env }}")
-		line("- {{ toJson $e }}")
+		line("{{- range $k, $fixed := $env }}")
+		line("{{- if not $fixed }}")
+		line("- name: {{ quote $k }}")
+		line("  value: {{ index %s.env $k | toString | quote }}", ref)
+		for _, n := range fixedNames {
+			line("{{- else if eq $k %s }}", goString(n))
+			b.WriteString(indentLines(fixedText[n], ind))
+		}
+		line("{{- end }}")
 		line("{{- end }}")
 		line("{{- end }}")
 		return b.String()
@@ -458,7 +480,7 @@ func (a *app) expose() error {
 	if typ == "" {
 		typ = "ClusterIP"
 	}
-	spec.set("type", inline{fmt.Sprintf("{{ %s.expose.type | toJson }}", ref)})
+	spec.set("type", inline{fmt.Sprintf("{{ %s.expose.type | quote }}", ref)})
 	svc.cond = ref + ".expose.enabled"
 	for _, p := range items(spec, "ports") {
 		a.notes.exposed = append(a.notes.exposed, servicePort{str(p, "name"), fmt.Sprint(p.vals["port"])})
@@ -509,7 +531,7 @@ func (a *app) backup() error {
 			continue
 		}
 		if spec := path(o.tree, "spec"); str(spec, "schedule") == schedule {
-			spec.set("schedule", inline{fmt.Sprintf("{{ %s.backup.schedule | toJson }}", ref)})
+			spec.set("schedule", inline{fmt.Sprintf("{{ %s.backup.schedule | quote }}", ref)})
 			found = true
 		}
 	}
@@ -529,13 +551,13 @@ func (a *app) names(sts *object) {
 		meta := path(o.tree, "metadata")
 		switch str(meta, "name") {
 		case a.name:
-			meta.set("name", inline{fmt.Sprintf("{{ %s | toJson }}", name)})
+			meta.set("name", inline{fmt.Sprintf("{{ %s | quote }}", name)})
 		case a.name + "-headless":
-			meta.set("name", inline{fmt.Sprintf(`{{ printf "%%s-headless" %s | toJson }}`, name)})
+			meta.set("name", inline{fmt.Sprintf(`{{ printf "%%s-headless" %s | quote }}`, name)})
 		}
 	}
 	if spec := path(sts.tree, "spec"); str(spec, "serviceName") == a.name+"-headless" {
-		spec.set("serviceName", inline{fmt.Sprintf(`{{ printf "%%s-headless" %s | toJson }}`, name)})
+		spec.set("serviceName", inline{fmt.Sprintf(`{{ printf "%%s-headless" %s | quote }}`, name)})
 	}
 }
 

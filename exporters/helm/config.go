@@ -26,11 +26,11 @@ type argStyle struct {
 
 var argStyles = []argStyle{
 	{"-c key=value", func(k, v string) []string { return []string{"-c", k + "=" + v} },
-		[]string{`- "-c"`, `- {{ printf "%s=%s" $k $v | toJson }}`}},
+		[]string{`- "-c"`, `- {{ printf "%s=%s" $k $v | quote }}`}},
 	{"--key=value", func(k, v string) []string { return []string{"--" + k + "=" + v} },
-		[]string{`- {{ printf "--%s=%s" $k $v | toJson }}`}},
+		[]string{`- {{ printf "--%s=%s" $k $v | quote }}`}},
 	{"--key value", func(k, v string) []string { return []string{"--" + k, v} },
-		[]string{`- {{ printf "--%s" $k | toJson }}`, `- {{ toJson $v }}`}},
+		[]string{`- {{ printf "--%s" $k | quote }}`, `- {{ quote $v }}`}},
 }
 
 // lineStyle is a configuration file format with one line per setting.
@@ -109,11 +109,21 @@ func (a *app) serverConfig(main *mapping, sts *object) error {
 	if len(settings) == 0 {
 		return nil
 	}
+	inArgs, err := a.configArgs(main, field, settings)
+	if err != nil {
+		return fmt.Errorf("app %s: %s: %w", a.name, field, err)
+	}
+	inFile := false
+	if !inArgs {
+		if inFile, err = a.configFile(sts, field, settings); err != nil {
+			return fmt.Errorf("app %s: %s: %w", a.name, field, err)
+		}
+	}
 	var doc string
 	switch {
-	case a.configArgs(main, field, settings):
+	case inArgs:
 		doc = fmt.Sprintf("%s are the server's settings, passed as %s arguments of its container.", field, a.configForm)
-	case a.configFile(sts, field, settings):
+	case inFile:
 		doc = fmt.Sprintf("%s are the server's settings, written as %s lines into %s. A change also changes the pods' celestra.dev/config-hash annotation, so they restart with it. Settings that the preset also reads elsewhere (for TLS or security switches, for example) belong in the CUE configuration.", field, a.configForm, a.configWhere)
 	default:
 		a.configNote = fmt.Sprintf("%s is not a value of this chart: the configuration renders it in a form the chart cannot write again. Change it in the CUE configuration and export again (settings rendered as environment variables are under env).", field)
@@ -139,14 +149,14 @@ func sortedKeys(m map[string]string) []string {
 
 // configArgs recognises the settings as consecutive arguments of the main
 // container, in key order.
-func (a *app) configArgs(main *mapping, field string, settings map[string]string) bool {
+func (a *app) configArgs(main *mapping, field string, settings map[string]string) (bool, error) {
 	raw, _ := main.get("args")
 	list, _ := raw.([]any)
 	args := make([]string, len(list))
 	for i, x := range list {
 		s, ok := x.(string)
 		if !ok {
-			return false
+			return false, nil
 		}
 		args[i] = s
 	}
@@ -160,6 +170,18 @@ func (a *app) configArgs(main *mapping, field string, settings map[string]string
 			continue
 		}
 		before, after := list[:at], list[at+len(want):]
+		var beforeText, afterText string
+		var err error
+		if len(before) > 0 {
+			if beforeText, err = literalText(before); err != nil {
+				return false, err
+			}
+		}
+		if len(after) > 0 {
+			if afterText, err = literalText(after); err != nil {
+				return false, err
+			}
+		}
 		action := style.action
 		main.set("args", block{func(ind string) string {
 			var b strings.Builder
@@ -168,35 +190,29 @@ func (a *app) configArgs(main *mapping, field string, settings map[string]string
 				line(fmt.Sprintf("{{- if %s.%s }}", ref, field))
 			}
 			line("args:")
-			for _, x := range before {
-				s, _ := jsonLiteral(x)
-				line("- " + s)
-			}
+			b.WriteString(indentLines(beforeText, ind))
 			line(fmt.Sprintf("{{- range $k, $v := %s.%s }}", ref, field))
 			for _, l := range action {
 				line(l)
 			}
 			line("{{- end }}")
-			for _, x := range after {
-				s, _ := jsonLiteral(x)
-				line("- " + s)
-			}
+			b.WriteString(indentLines(afterText, ind))
 			if len(before)+len(after) == 0 {
 				line("{{- end }}")
 			}
 			return b.String()
 		}})
 		a.configForm = fmt.Sprintf("%q", style.name)
-		return true
+		return true, nil
 	}
-	return false
+	return false, nil
 }
 
 // configFile recognises the settings as a run of lines, sorted by key, in a
 // file of one of the app's ConfigMaps. Lines of the run that the settings
 // do not hold (the preset's own defaults) are kept, and a setting of the
 // same key replaces them, as in the CUE configuration.
-func (a *app) configFile(sts *object, field string, settings map[string]string) bool {
+func (a *app) configFile(sts *object, field string, settings map[string]string) (bool, error) {
 	for _, o := range a.objects {
 		root := o.tree.(*mapping)
 		if str(root, "kind") != "ConfigMap" {
@@ -216,15 +232,19 @@ func (a *app) configFile(sts *object, field string, settings map[string]string) 
 				if !ok {
 					continue
 				}
-				data.set(key, fileBlock(key, field, run, settings, style))
+				b, err := fileBlock(key, field, run, style)
+				if err != nil {
+					return false, err
+				}
+				data.set(key, b)
 				a.configForm = fmt.Sprintf("%q", style.name)
 				a.configWhere = fmt.Sprintf("%s of ConfigMap %s", key, str(path(root, "metadata"), "name"))
 				a.configHash(sts, field, settings)
-				return true
+				return true, nil
 			}
 		}
 	}
-	return false
+	return false, nil
 }
 
 // lineRun is the part of a file the settings are written in.
@@ -298,7 +318,11 @@ func findRun(text string, settings map[string]string, style lineStyle) (lineRun,
 
 // fileBlock writes the file: its literal start, the merged settings in key
 // order, its literal end.
-func fileBlock(dataKey, field string, run lineRun, settings map[string]string, style lineStyle) block {
+func fileBlock(dataKey, field string, run lineRun, style lineStyle) (block, error) {
+	key, err := inlineString(dataKey)
+	if err != nil {
+		return block{}, err
+	}
 	return block{func(ind string) string {
 		var b strings.Builder
 		line := func(format string, args ...any) { fmt.Fprintf(&b, ind+format+"\n", args...) }
@@ -306,9 +330,9 @@ func fileBlock(dataKey, field string, run lineRun, settings map[string]string, s
 		line("{{- range $k, $v := %s.%s }}{{ $_ := set $settings $k $v }}{{ end }}", ref, field)
 		line("{{- $text := %s }}", goString(run.prefix))
 		line(`{{- range $k, $v := $settings }}{{ $text = print $text %s "\n" }}{{ end }}`, style.action)
-		line("%s: {{ print $text %s | toJson }}", goString(dataKey), goString(run.suffix))
+		line("%s: {{ print $text %s | quote }}", key, goString(run.suffix))
 		return b.String()
-	}}
+	}}, nil
 }
 
 // configHash: the pods' celestra.dev/config-hash stays as exported while
@@ -321,7 +345,7 @@ func (a *app) configHash(sts *object, field string, settings map[string]string) 
 		return
 	}
 	ann.set("celestra.dev/config-hash", inline{fmt.Sprintf(
-		`{{ if eq (toJson %[1]s.%[2]s) %[3]s }}{{ %[4]s | toJson }}{{ else }}{{ printf "%%s %%s" %[4]s (toJson %[1]s.%[2]s) | sha256sum | toJson }}{{ end }}`,
+		`{{ if eq (toJson %[1]s.%[2]s) %[3]s }}{{ %[4]s | quote }}{{ else }}{{ printf "%%s %%s" %[4]s (toJson %[1]s.%[2]s) | sha256sum | quote }}{{ end }}`,
 		ref, field, goString(toJSON(settings)), goString(hash))})
 }
 

@@ -16,7 +16,6 @@
 package helm
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -82,9 +81,6 @@ func build(r *engine.Result) (*chart, error) {
 
 	byApp := map[string][]*object{}
 	for _, o := range r.Objects {
-		if containsHolePrefix(o.JSON) {
-			return nil, fmt.Errorf("object %s contains %q, which the Helm exporter reserves", o.Key, holePrefix)
-		}
 		tree, err := parseTree(o.JSON)
 		if err != nil {
 			return nil, fmt.Errorf("read object %s: %w", o.Key, err)
@@ -268,19 +264,6 @@ func valueNode(v any) (*yaml.Node, error) {
 		return nil, err
 	}
 	return n, nil
-}
-
-func encodeYAML(n *yaml.Node) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(n); err != nil {
-		return nil, fmt.Errorf("write YAML: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("write YAML: %w", err)
-	}
-	return buf.Bytes(), nil
 }
 
 // wrapComment folds text into comment lines of at most 80 columns; a line

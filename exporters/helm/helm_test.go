@@ -75,7 +75,7 @@ func exportResult(t *testing.T, r *engine.Result) *exported {
 	return &exported{result: r, files: files, dir: chartDir, chart: ch}
 }
 
-func newLoader(t *testing.T) *engine.Loader {
+func newLoader(t testing.TB) *engine.Loader {
 	t.Helper()
 	l, err := engine.NewLoader()
 	if err != nil {

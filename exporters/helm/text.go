@@ -28,7 +28,7 @@ An image reference from its repository, tag and digest values.
 `)
 	for _, a := range c.apps {
 		fmt.Fprintf(&b, "\n{{/*\nName of the app %q: its StatefulSet and Services are named after it.\n*/}}\n", a.name)
-		fmt.Fprintf(&b, "{{- define %s -}}\n%s\n{{- end }}\n", goString(a.helper("name")), a.name)
+		fmt.Fprintf(&b, "{{- define %s -}}\n%s\n{{- end }}\n", goString(a.helper("name")), escapeDelims(a.name))
 		for _, l := range []struct {
 			helper, doc string
 			labels      map[string]any
@@ -68,35 +68,36 @@ func (c *chart) notes() []byte {
 	fmt.Fprintf(&b, "{{- /* Shown after helm install and helm upgrade. */ -}}\n")
 	fmt.Fprintf(&b, "%s: the objects of `celestra export` as release {{ .Release.Name }}.\n", c.name)
 	for _, a := range c.apps {
-		ns := "{{ .Release.Namespace }}"
+		// Names are literal text: escapeDelims keeps them so.
+		name, ns := escapeDelims(a.name), "{{ .Release.Namespace }}"
 		if a.notes.namespace != "" {
-			ns = a.notes.namespace
+			ns = escapeDelims(a.notes.namespace)
 		}
 		fmt.Fprintf(&b, "{{- $app := index .Values %s }}\n", goString(a.name))
-		fmt.Fprintf(&b, "\n%s", a.name)
+		fmt.Fprintf(&b, "\n%s", name)
 		if a.preset != "" {
 			fmt.Fprintf(&b, " (%s)", a.preset)
 		}
-		b.WriteString(": StatefulSet " + a.name)
+		b.WriteString(": StatefulSet " + name)
 		if a.schema.replicas != nil {
 			b.WriteString(", {{ $app.replicas }} pod(s)")
 		}
 		b.WriteString(", in namespace " + ns + ".\n")
 		if len(a.notes.ports) > 0 {
-			fmt.Fprintf(&b, "  Each pod: %s-<ordinal>.%s-headless.%s.svc.cluster.local, ports %s.\n", a.name, a.name, ns, portList(a.notes.ports))
-			fmt.Fprintf(&b, "  First pod: %s-0.%s-headless.%s.svc.cluster.local:%s\n", a.name, a.name, ns, a.notes.ports[0].port)
+			fmt.Fprintf(&b, "  Each pod: %s-<ordinal>.%s-headless.%s.svc.cluster.local, ports %s.\n", name, name, ns, portList(a.notes.ports))
+			fmt.Fprintf(&b, "  First pod: %s-0.%s-headless.%s.svc.cluster.local:%s\n", name, name, ns, a.notes.ports[0].port)
 		}
 		if len(a.notes.exposed) > 0 {
 			fmt.Fprintf(&b, "{{- if $app.expose.enabled }}\n")
-			fmt.Fprintf(&b, "  Clients: Service %s.%s.svc.cluster.local ({{ $app.expose.type }}), ports %s.\n", a.name, ns, portList(a.notes.exposed))
-			fmt.Fprintf(&b, "  From your machine: kubectl port-forward --namespace %s svc/%s %s:%s\n", ns, a.name, a.notes.exposed[0].port, a.notes.exposed[0].port)
+			fmt.Fprintf(&b, "  Clients: Service %s.%s.svc.cluster.local ({{ $app.expose.type }}), ports %s.\n", name, ns, portList(a.notes.exposed))
+			fmt.Fprintf(&b, "  From your machine: kubectl port-forward --namespace %s svc/%s %s:%s\n", ns, name, a.notes.exposed[0].port, a.notes.exposed[0].port)
 			fmt.Fprintf(&b, "{{- if eq $app.expose.type \"LoadBalancer\" }}\n")
-			fmt.Fprintf(&b, "  External address: kubectl get svc --namespace %s %s -o jsonpath='{.status.loadBalancer.ingress[0]}'\n", ns, a.name)
+			fmt.Fprintf(&b, "  External address: kubectl get svc --namespace %s %s -o jsonpath='{.status.loadBalancer.ingress[0]}'\n", ns, name)
 			fmt.Fprintf(&b, "{{- end }}\n")
 			fmt.Fprintf(&b, "{{- end }}\n")
 		}
 		for _, s := range a.notes.services {
-			fmt.Fprintf(&b, "  Also: Service %s.%s.svc.cluster.local (%s), ports %s.\n", s.name, ns, s.typ, portList(s.ports))
+			fmt.Fprintf(&b, "  Also: Service %s.%s.svc.cluster.local (%s), ports %s.\n", escapeDelims(s.name), ns, escapeDelims(s.typ), portList(s.ports))
 		}
 		if a.notes.backup {
 			fmt.Fprintf(&b, "  Backups run on the schedule {{ $app.backup.schedule | quote }}.\n")
@@ -112,5 +113,5 @@ func portList(ports []servicePort) string {
 	for i, p := range sorted {
 		parts[i] = p.name + " " + p.port
 	}
-	return strings.Join(parts, ", ")
+	return escapeDelims(strings.Join(parts, ", "))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -147,34 +148,59 @@ func str(m *mapping, key string) string {
 }
 
 // holePrefix starts every placeholder written in place of a hole before the
-// placeholders are replaced by template text.
+// placeholders are replaced by template text. When a string of the object
+// contains it, a numbered variant that none contains is used instead.
 const holePrefix = "__celestra_helm_hole_"
-
-var holePattern = regexp.MustCompile(holePrefix + `[0-9]{4}__`)
 
 // writer turns trees with holes into template text.
 type writer struct {
-	holes map[string]any // placeholder -> inline or block
+	prefix string         // of this tree's placeholders
+	holes  map[string]any // placeholder -> inline or block
+}
+
+// newWriter chooses a placeholder prefix that no key or string of the tree
+// contains, so that user text is never taken for a hole.
+func newWriter(tree any) *writer {
+	var texts []string
+	walkTexts(tree, func(s string) { texts = append(texts, s) })
+	prefix := holePrefix
+	for n := 1; slices.ContainsFunc(texts, func(s string) bool { return strings.Contains(s, prefix) }); n++ {
+		prefix = fmt.Sprintf("%s%d_", holePrefix, n)
+	}
+	return &writer{prefix: prefix, holes: map[string]any{}}
+}
+
+// walkTexts calls f on every key and string of the tree.
+func walkTexts(v any, f func(string)) {
+	switch x := v.(type) {
+	case *mapping:
+		for _, k := range x.keys {
+			f(k)
+			walkTexts(x.vals[k], f)
+		}
+	case []any:
+		for _, e := range x {
+			walkTexts(e, f)
+		}
+	case string:
+		f(x)
+	}
 }
 
 // templateText writes the tree as YAML, escapes template delimiters in the
 // literal text and puts the template actions in place of the holes.
 func templateText(tree any) (string, error) {
-	w := &writer{holes: map[string]any{}}
+	w := newWriter(tree)
 	node, err := w.node(tree, false)
 	if err != nil {
 		return "", err
 	}
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(node); err != nil {
-		return "", fmt.Errorf("write YAML: %w", err)
+	yamlText, err := encodeYAML(node)
+	if err != nil {
+		return "", err
 	}
-	if err := enc.Close(); err != nil {
-		return "", fmt.Errorf("write YAML: %w", err)
-	}
-	text := escapeDelims(buf.String())
+	text := escapeDelims(string(yamlText))
+	holePattern := regexp.MustCompile(regexp.QuoteMeta(w.prefix) + `[0-9]{4}__`)
 
 	var out strings.Builder
 	for _, line := range strings.SplitAfter(text, "\n") {
@@ -210,7 +236,7 @@ func templateText(tree any) (string, error) {
 }
 
 func (w *writer) placeholder(h any) string {
-	p := fmt.Sprintf("%s%04d__", holePrefix, len(w.holes))
+	p := fmt.Sprintf("%s%04d__", w.prefix, len(w.holes))
 	w.holes[p] = h
 	return p
 }
@@ -301,20 +327,8 @@ func jsonText(v any) (string, error) {
 	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
 
-// jsonLiteral is jsonText (valid YAML flow syntax) with template delimiters
-// escaped, for the literal parts of template blocks.
-func jsonLiteral(v any) (string, error) {
-	s, err := jsonText(v)
-	return escapeDelims(s), err
-}
-
 // goString is s as a string literal inside a template action.
 func goString(s string) string {
 	b, _ := json.Marshal(s) // JSON strings are valid Go template strings
 	return string(b)
-}
-
-// containsHolePrefix reports whether user data could be mistaken for a hole.
-func containsHolePrefix(data []byte) bool {
-	return bytes.Contains(data, []byte(holePrefix))
 }
