@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +32,13 @@ type Diagnostic struct {
 	// Rule is the position of the rule in the celestra module, when the
 	// problem was found there and Position is the user's.
 	Rule string
+
+	// elems is Path as CUE reported it, one element per label (quoted as
+	// in Path); nil for diagnostics celestra made itself.
+	elems []string
+	// derived marks a problem found in a rendered object rather than in
+	// what the user wrote: a consequence, when the app has another problem.
+	derived bool
 }
 
 func (d Diagnostic) String() string {
@@ -78,20 +86,31 @@ func newConfigError(err error, user cue.Value) *ConfigError {
 		if len(path) > 0 && path[0] == "#Config" {
 			path = path[1:]
 		}
+		hintArgs, hintUser := args, user
+		secret := isSecretDataPath(path)
+		if secret {
+			// Never quote a Secret's value; the hint then names the
+			// setting without its value.
+			args, hintUser = redactArgs(args, path), cue.Value{}
+		}
 		d := Diagnostic{
 			Path:    strings.Join(path, "."),
 			Message: fmt.Sprintf(format, args...),
+			elems:   slices.Clone(path),
 		}
-		if full := e.Error(); d.Message == "" || (strings.HasPrefix(full, d.Message) && len(full) > len(d.Message)) {
+		if full := e.Error(); !secret && (d.Message == "" || (strings.HasPrefix(full, d.Message) && len(full) > len(d.Message))) {
 			// Loader errors (modules, imports) carry their cause only in
 			// Error().
 			d.Message = full
 		}
-		d.Message += environmentConflictHint(path, format, args, user)
+		d.Message += environmentConflictHint(path, format, hintArgs, hintUser)
 		if pos := userPosition(user, path); pos.IsValid() {
 			d.Position, _ = displayPosition(pos)
 		}
 		for _, pos := range cueerrors.Positions(e) {
+			if isGenerated(pos) {
+				continue // the embedding celestra adds, which the user never wrote
+			}
 			name, embedded := displayPosition(pos)
 			if !embedded && d.Position != "" {
 				continue
@@ -118,14 +137,17 @@ func newConfigError(err error, user cue.Value) *ConfigError {
 }
 
 // dropFollowOns removes the evaluator's generic errors about a field when a
-// clearer error was reported at or below it: they are its consequence.
+// clearer error was reported at or below it, or anywhere in the same app
+// (or anywhere at all, for an error about no app): they are its
+// consequence.
 func dropFollowOns(diags []Diagnostic) []Diagnostic {
 	var out []Diagnostic
 	for _, d := range diags {
 		followOn := false
 		if rank(d) == 3 {
 			for _, o := range diags {
-				if rank(o) < 3 && (o.Path == d.Path || strings.HasPrefix(o.Path, d.Path+".")) {
+				if rank(o) < 3 && (o.Path == d.Path || strings.HasPrefix(o.Path, d.Path+".") ||
+					subject(d) == "" || subject(o) == subject(d)) {
 					followOn = true
 					break
 				}
@@ -155,14 +177,14 @@ func userPosition(user cue.Value, path []string) token.Pos {
 			if n, err := strconv.Atoi(elem); err == nil {
 				sel = cue.Index(n)
 			} else {
-				sel = cue.Str(elem)
+				sel = cue.Str(unquoteLabel(elem))
 			}
 		}
 		v = v.LookupPath(cue.MakePath(sel))
 		if !v.Exists() {
 			break
 		}
-		if pos := v.Pos(); pos.IsValid() && !strings.HasPrefix(pos.Filename(), virtualRoot) {
+		if pos := v.Pos(); pos.IsValid() && !strings.HasPrefix(pos.Filename(), virtualRoot) && !isGenerated(pos) {
 			best = pos
 		}
 	}
@@ -184,6 +206,12 @@ func rank(d Diagnostic) int {
 	default:
 		return 0
 	}
+}
+
+// isGenerated reports whether pos is in the file celestra adds to the
+// user's package (embedFileName).
+func isGenerated(pos token.Pos) bool {
+	return filepath.Base(pos.Filename()) == embedFileName
 }
 
 func displayPosition(pos token.Pos) (name string, embedded bool) {
