@@ -20,8 +20,8 @@ type limitOptions struct {
 const limitsHelp = `
 Evaluation is bounded: after --timeout, or when celestra's memory passes
 --max-memory, it stops with a message naming the configuration, the phase
-(loading, validating apps, rendering objects, exporting...) and the app it
-was evaluating, exit 1 and nothing written. A panic inside the evaluator is
+(loading, evaluating, validating, decoding objects, exporting...) and, when
+known, the app, exit 1 and nothing written. A panic inside the evaluator is
 reported the same way, never as a crash.`
 
 func addLimitFlags(cmd *cobra.Command, o *limitOptions) {

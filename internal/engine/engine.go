@@ -159,8 +159,9 @@ func (l *Loader) LoadTracked(path string, progress *Progress) (result *Result, e
 		return nil, newConfigError(err, cue.Value{})
 	}
 	ctx := cuecontext.New()
+	// CUE evaluates the whole configuration here.
+	progress.Enter("evaluating", "")
 	v := ctx.BuildInstance(insts[0])
-	evaluateByParts(v, progress)
 	// Report every problem at once: the schema's rules, and the fields CUE
 	// lets through (checkClosed). A valid configuration is checked as it
 	// is; an invalid one (whose erroneous structs cannot be walked) through
@@ -197,41 +198,9 @@ func (l *Loader) LoadTracked(path string, progress *Progress) (result *Result, e
 	return &Result{Value: v, Objects: objects}, nil
 }
 
-// evaluateByParts evaluates the configuration app by app, then object by
-// object, then environment by environment, recording each in progress: a
-// run stopped by its limits can then say where it was. Errors are left to
-// the validation of the whole configuration that follows, which reports
-// them all at once; what is evaluated here is not evaluated again.
-func evaluateByParts(v cue.Value, progress *Progress) {
-	eachField(v.LookupPath(cue.ParsePath("apps")), func(name string, app cue.Value) {
-		progress.Enter("validating apps", name)
-		_ = app.Validate(cue.Concrete(true))
-	})
-	eachField(v.LookupPath(cue.ParsePath("kubernetes")), func(key string, object cue.Value) {
-		progress.Enter("rendering objects", objectApp(key, object))
-		_ = object.Validate(cue.Concrete(true))
-	})
-	eachField(v.LookupPath(cue.ParsePath("overlays")), func(env string, objects cue.Value) {
-		eachField(objects, func(key string, object cue.Value) {
-			progress.Enter(fmt.Sprintf("rendering environment %q", env), objectApp(key, object))
-			_ = object.Validate(cue.Concrete(true))
-		})
-	})
-}
-
-func eachField(v cue.Value, fn func(name string, field cue.Value)) {
-	it, err := v.Fields()
-	if err != nil {
-		return
-	}
-	for it.Next() {
-		fn(it.Selector().Unquoted(), it.Value())
-	}
-}
-
 // objectApp is the app a rendered object belongs to, from its instance
-// label, or "" with the object's key when the label is not known yet.
-func objectApp(key string, object cue.Value) string {
+// label, or "".
+func objectApp(object cue.Value) string {
 	app, err := object.LookupPath(cue.MakePath(cue.Str("metadata"), cue.Str("labels"), cue.Str(instanceLabel))).String()
 	if err != nil {
 		return ""
@@ -451,7 +420,7 @@ func (l *Loader) decodeObjects(objects cue.Value, progress *Progress) ([]Object,
 	var errs []error
 	for it.Next() {
 		key := it.Selector().Unquoted()
-		progress.Enter("decoding objects", objectApp(key, it.Value()))
+		progress.Enter("decoding objects", objectApp(it.Value()))
 		raw, err := it.Value().MarshalJSON()
 		if err != nil {
 			errs = append(errs, newConfigError(err, cue.Value{}))

@@ -142,8 +142,8 @@ type EvaluatorError struct {
 
 func (e *EvaluatorError) Error() string {
 	return fmt.Sprintf("celestra's evaluator failed on %s: %s\n"+
-		"This is a bug in celestra or in CUE, not in your configuration's syntax: "+
-		"check the configuration near that app, and please report it", e.Where, e.Cause)
+		"This is a bug in CUE or celestra, not a message about your configuration (which may still be invalid): "+
+		"please report it with the configuration", e.Where, e.Cause)
 }
 
 // LimitError is a run stopped by its Limits.
