@@ -99,6 +99,7 @@ func assertRefused(t *testing.T, src, want string) string {
 	if !strings.Contains(stderr.String(), want) {
 		t.Errorf("message lacks %q:\n%s", want, stderr.String())
 	}
+	assertNoLeaks(t, stderr.String())
 	entries, err := os.ReadDir(out)
 	if err != nil {
 		t.Fatal(err)

@@ -158,6 +158,9 @@ func (l *Loader) LoadTracked(path string, progress *Progress) (result *Result, e
 	if err := insts[0].Err; err != nil {
 		return nil, newConfigError(err, cue.Value{})
 	}
+	if diags := mixedPresets(insts[0]); len(diags) > 0 {
+		return nil, &ConfigError{Diagnostics: diags}
+	}
 	ctx := cuecontext.New()
 	// CUE evaluates the whole configuration here.
 	progress.Enter("evaluating", "")
@@ -335,7 +338,7 @@ func unknownFields(def, value cue.Value, path string) []Diagnostic {
 
 func unknownField(v cue.Value, path, hint string) Diagnostic {
 	d := Diagnostic{Path: path, Message: "field not allowed: " + hint}
-	if pos := v.Pos(); pos.IsValid() {
+	if pos := v.Pos(); pos.IsValid() && !isGenerated(pos) {
 		d.Position, _ = displayPosition(pos)
 	}
 	return d

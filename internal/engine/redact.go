@@ -102,10 +102,7 @@ func newSecretScrubber(inst *build.Instance) *secretScrubber {
 			return
 		}
 		seen[in] = true
-		for _, f := range in.Files {
-			if strings.HasPrefix(f.Filename, virtualRoot) || strings.HasSuffix(f.Filename, embedFileName) {
-				continue
-			}
+		for _, f := range userFiles(in) {
 			collectSecretLiterals(f, values, numbers)
 		}
 		for _, imp := range in.Imports {

@@ -49,7 +49,7 @@ func refine(diags []Diagnostic, v, user cue.Value) []Diagnostic {
 		}
 		out = append(out, trimInternal(d, v))
 	}
-	out = dropSecretFollowOns(out)
+	out = dropRuleFollowOns(out)
 	out = dropDerived(out)
 	out = dropFollowOns(out)
 	for i := range out {
@@ -263,12 +263,19 @@ func trimInternal(d Diagnostic, v cue.Value) Diagnostic {
 // presets write it: secrets: "db-secret": data: "password".
 var secretRuleMention = regexp.MustCompile(`secrets: ("[^"]*"): data: \*?("[^"]*")`)
 
-// dropSecretFollowOns drops a preset's "needs a password" message when the
-// Secret key it names has an error of its own (a conflict): the rule sees
-// the key as missing because its value is in error.
-func dropSecretFollowOns(diags []Diagnostic) []Diagnostic {
+var missingApp = regexp.MustCompile(`^there is no app "([^"]*)" for environment`)
+
+// dropRuleFollowOns drops rule messages that misread an error as an absence:
+// a preset's "needs a password" when the Secret key it names has an error
+// of its own (a conflict), and an environment's "there is no app" when the
+// app exists with an error.
+func dropRuleFollowOns(diags []Diagnostic) []Diagnostic {
 	var out []Diagnostic
 	for _, d := range diags {
+		if m := missingApp.FindStringSubmatch(d.Message); m != nil &&
+			slices.ContainsFunc(diags, func(o Diagnostic) bool { return subject(o) == "apps."+m[1] }) {
+			continue
+		}
 		m := secretRuleMention.FindStringSubmatch(d.Message)
 		if m != nil && len(d.elems) >= 2 {
 			secret, key := unquoteLabel(m[1]), unquoteLabel(m[2])
