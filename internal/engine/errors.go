@@ -133,21 +133,25 @@ func newConfigError(err error, user cue.Value) *ConfigError {
 		diags = append(diags, d)
 	}
 	sort.SliceStable(diags, func(i, j int) bool { return rank(diags[i]) < rank(diags[j]) })
-	return &ConfigError{Diagnostics: dropFollowOns(diags)}
+	return &ConfigError{Diagnostics: dropFollowOns(diags, user)}
 }
 
 // dropFollowOns removes the evaluator's generic errors about a field when a
-// clearer error was reported at or below it, or anywhere in the same app
-// (or anywhere at all, for an error about no app): they are its
-// consequence.
-func dropFollowOns(diags []Diagnostic) []Diagnostic {
+// clearer error was reported at or below it: they are its consequence. So
+// are those about a field the user did not write (a value a preset derives,
+// such as a generated configuration file) when a clearer error was reported
+// anywhere in the same app, or anywhere at all for an error about no app.
+//
+// user is the user's package as written, when known.
+func dropFollowOns(diags []Diagnostic, user cue.Value) []Diagnostic {
 	var out []Diagnostic
 	for _, d := range diags {
 		followOn := false
 		if rank(d) == 3 {
+			derived := !userWrote(user, d)
 			for _, o := range diags {
 				if rank(o) < 3 && (o.Path == d.Path || strings.HasPrefix(o.Path, d.Path+".") ||
-					subject(d) == "" || subject(o) == subject(d)) {
+					(derived && (subject(d) == "" || subject(o) == subject(d)))) {
 					followOn = true
 					break
 				}
@@ -158,6 +162,16 @@ func dropFollowOns(diags []Diagnostic) []Diagnostic {
 		}
 	}
 	return out
+}
+
+// userWrote reports whether the user wrote the field d is about, in user.
+func userWrote(user cue.Value, d Diagnostic) bool {
+	if !user.Exists() || len(d.elems) == 0 {
+		return false
+	}
+	v := lookup(user, d.elems)
+	pos := v.Pos()
+	return v.Exists() && pos.IsValid() && !strings.HasPrefix(pos.Filename(), virtualRoot) && !isGenerated(pos)
 }
 
 // userPosition finds where the user wrote the field at path, or the nearest

@@ -51,7 +51,7 @@ func refine(diags []Diagnostic, v, user cue.Value) []Diagnostic {
 	}
 	out = dropRuleFollowOns(out)
 	out = dropDerived(out)
-	out = dropFollowOns(out)
+	out = dropFollowOns(out, user)
 	for i := range out {
 		out[i].Message = plainNoise(out[i].Message)
 	}
