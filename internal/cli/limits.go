@@ -18,8 +18,8 @@ type limitOptions struct {
 
 // limitsHelp is the paragraph of a command's help about the bounds.
 const limitsHelp = `
-Evaluation is bounded: after --timeout, or when celestra's memory passes
---max-memory, it stops with a message naming the configuration, the phase
+Evaluation is bounded: after --timeout, when celestra's memory passes
+--max-memory, or when it recurses without end, it stops with a message naming the configuration, the phase
 (loading, evaluating, validating, decoding objects, exporting...) and, when
 known, the app, exit 1 and nothing written. A panic inside the evaluator is
 reported the same way, never as a crash.`

@@ -197,10 +197,20 @@ func Guard(limits Limits, progress *Progress, fn func() error) error {
 			return memoryError(progress, heap, limits.MaxMemory)
 		}
 	}
+	// Goroutine stacks are watched even without a memory bound: Go ends
+	// the process, beyond recovery, when one passes 1 GB.
+	stackTicker := time.NewTicker(50 * time.Millisecond)
+	defer stackTicker.Stop()
 	for {
 		select {
 		case err := <-done:
 			return err
+		case <-stackTicker.C:
+			if stacks := stackBytes(); stacks > maxStacks {
+				return &LimitError{Where: progress.where(), Limit: fmt.Sprintf(
+					"its stacks reached %s: the evaluation recurses without end (CUE reports a structural cycle "+
+						"for most such configurations; this one is not caught)", FormatBytes(stacks))}
+			}
 		case <-deadline:
 			return &LimitError{Where: progress.where(), Limit: fmt.Sprintf(
 				"it took longer than %s (--timeout); a configuration this slow is likely a runaway evaluation "+
@@ -211,6 +221,16 @@ func Guard(limits Limits, progress *Progress, fn func() error) error {
 			}
 		}
 	}
+}
+
+// maxStacks bounds the memory of goroutine stacks: far above what any
+// configuration needs, well below the 1 GB at which Go ends the process.
+const maxStacks = 256 << 20
+
+func stackBytes() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}}
+	metrics.Read(sample)
+	return sampleValue(sample[0])
 }
 
 func memoryError(progress *Progress, heap, limit uint64) *LimitError {

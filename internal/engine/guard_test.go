@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,5 +115,32 @@ apps: db: env: X: "visible-value"
 		`<redacted>, <redacted> alone, 14242 inside, key "key-name", <redacted> short, ab in a word, env "visible-value"`
 	if got := s.scrub(msg); got != want {
 		t.Errorf("scrub:\n got %s\nwant %s", got, want)
+	}
+}
+
+// deepen recurses with 1 KiB frames until stop is set, slowly enough that
+// Guard sees the stacks grow long before Go's 1 GB limit.
+func deepen(depth int, stop *atomic.Bool) int {
+	var frame [1024]byte
+	if stop.Load() {
+		return 0
+	}
+	if depth%100 == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	frame[depth%len(frame)] = byte(depth)
+	return deepen(depth+1, stop) + int(frame[0])
+}
+
+func TestGuardStopsARunawayRecursion(t *testing.T) {
+	var stop atomic.Bool
+	defer stop.Store(true)
+	err := Guard(Limits{Timeout: time.Minute}, NewProgress("deep/"), func() error {
+		deepen(0, &stop)
+		return nil
+	})
+	stop.Store(true)
+	if err == nil || !strings.Contains(err.Error(), "the evaluation recurses without end") {
+		t.Fatalf("err = %v", err)
 	}
 }
