@@ -205,8 +205,9 @@ func userPosition(user cue.Value, path []string) token.Pos {
 	return best
 }
 
-// rank orders diagnostics: celestra's own rule messages first, then plain
-// type errors, then the evaluator's generic follow-on noise.
+// rank orders diagnostics: celestra's own rule messages first, then bounds
+// and unknown fields, then conflicts, then the evaluator's generic
+// follow-on noise.
 func rank(d Diagnostic) int {
 	m := d.Message
 	switch {
@@ -214,9 +215,12 @@ func rank(d Diagnostic) int {
 		strings.Contains(m, "incomplete value"), strings.Contains(m, "non-concrete"),
 		strings.Contains(m, "invalid interpolation"):
 		return 3
-	case strings.HasPrefix(m, "conflicting values"), strings.Contains(m, "out of bound"),
-		strings.Contains(m, "field not allowed"), strings.Contains(m, "field is required"):
+	case strings.Contains(m, "out of bound"), strings.Contains(m, "field not allowed"),
+		strings.Contains(m, "field is required"):
 		return 1
+	case strings.Contains(m, "conflicting values"):
+		// Often one side is a default of the schema the user never wrote.
+		return 2
 	default:
 		return 0
 	}

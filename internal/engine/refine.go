@@ -322,17 +322,24 @@ func subject(d Diagnostic) string {
 }
 
 // dropDerived drops the problems found in rendered objects of an app that
-// has a problem in what the user wrote: they are its consequences.
+// has a problem in what the user wrote, and those of an environment's
+// objects of an app that has problems of its own: they are their
+// consequences.
 func dropDerived(diags []Diagnostic) []Diagnostic {
-	direct := map[string]bool{}
+	direct, any := map[string]bool{}, map[string]bool{}
 	for _, d := range diags {
 		if !d.derived {
 			direct[subject(d)] = true
 		}
+		any[subject(d)] = true
 	}
 	var out []Diagnostic
 	for _, d := range diags {
-		if d.derived && (direct[subject(d)] || (subject(d) == "" && len(direct) > 0)) {
+		s := subject(d)
+		if d.derived && (direct[s] || (s == "" && len(direct) > 0)) {
+			continue
+		}
+		if d.derived && len(d.elems) == 3 && d.elems[0] == "environments" && any["apps."+unquoteLabel(d.elems[2])] {
 			continue
 		}
 		out = append(out, d)
