@@ -76,8 +76,8 @@ func TestBadInputs(t *testing.T) {
 // assertRefused exports src into an output folder that holds a file of the
 // user's: the export must exit with the configuration error and show want,
 // and the folder must be left exactly as it was (no partial output, nothing
-// removed).
-func assertRefused(t *testing.T, src, want string) {
+// removed). It returns the messages, for further checks.
+func assertRefused(t *testing.T, src, want string) string {
 	t.Helper()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "bad.cue")
@@ -99,6 +99,7 @@ func assertRefused(t *testing.T, src, want string) {
 	if !strings.Contains(stderr.String(), want) {
 		t.Errorf("message lacks %q:\n%s", want, stderr.String())
 	}
+	assertNoLeaks(t, stderr.String())
 	entries, err := os.ReadDir(out)
 	if err != nil {
 		t.Fatal(err)
@@ -110,6 +111,7 @@ func assertRefused(t *testing.T, src, want string) {
 		}
 		t.Errorf("output folder changed: %v", names)
 	}
+	return stderr.String()
 }
 
 // TestErrorPointsAtUserFile checks that a rule's message carries the

@@ -29,7 +29,13 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	}
 	var cfgErr *engine.ConfigError
 	var usage *engine.UsageError
+	var evalErr *engine.EvaluatorError
+	var limitErr *engine.LimitError
 	switch {
+	case errors.As(err, &evalErr), errors.As(err, &limitErr):
+		// Already a sentence about celestra: no prefix, no stack trace.
+		fmt.Fprintf(stderr, "%v\nnothing was written\n", err)
+		return ExitInvalidConfig
 	case errors.As(err, &cfgErr):
 		fmt.Fprintf(stderr, "invalid configuration (%d %s):\n%s\nnothing was written\n",
 			len(cfgErr.Diagnostics), plural(len(cfgErr.Diagnostics), "problem", "problems"), cfgErr)

@@ -40,6 +40,7 @@ func formatNames() []string {
 type exportOptions struct {
 	format string
 	out    string
+	limits limitOptions
 }
 
 func newExportCommand() *cobra.Command {
@@ -56,7 +57,8 @@ With --format yaml (the default), each Kubernetes object goes to
 is written into a sub-folder of its own name.
 
 Nothing is written unless the whole configuration is valid, and files that
-celestra did not write are never removed.`,
+celestra did not write are never removed.
+` + limitsHelp,
 		Example: `  celestra export examples/postgres -o out/
   celestra export . -o - | kubectl apply -f -`,
 		Args: maxArgs(1),
@@ -66,6 +68,7 @@ celestra did not write are never removed.`,
 	}
 	cmd.Flags().StringVarP(&opts.format, "format", "f", "yaml", "output format: "+strings.Join(append(formatNames(), "all"), ", "))
 	cmd.Flags().StringVarP(&opts.out, "output", "o", "", "output folder, or - for a YAML stream on standard output (required)")
+	addLimitFlags(cmd, &opts.limits)
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return append(formatNames(), "all"), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -90,39 +93,55 @@ func runExport(cmd *cobra.Command, configPath string, opts *exportOptions) error
 		return &engine.UsageError{Err: fmt.Errorf("-o - prints YAML only: give a folder for --format %s", opts.format)}
 	}
 
+	limits, err := opts.limits.limits()
+	if err != nil {
+		return err
+	}
 	loader, err := engine.NewLoader()
 	if err != nil {
 		return err
 	}
-	result, err := loader.Load(configPath)
-	if err != nil {
-		return err
-	}
-	if err := checkWithKubernetes(loader, result); err != nil {
-		return err
-	}
 
-	if opts.out == "-" {
-		stream, err := yamlexp.Stream(result)
+	// Evaluate and export under the bounds; write only afterwards, so
+	// that a run stopped by its bounds never leaves a half-written folder.
+	progress := engine.NewProgress(configPath)
+	var stream []byte
+	files := exporters.Files{}
+	err = engine.Guard(limits, progress, func() error {
+		result, err := loader.LoadTracked(configPath, progress)
 		if err != nil {
 			return err
 		}
-		_, err = cmd.OutOrStdout().Write(stream)
+		progress.Enter("checking with Kubernetes' validation", "")
+		if err := checkWithKubernetes(loader, result); err != nil {
+			return err
+		}
+		if opts.out == "-" {
+			progress.Enter("exporting yaml", "")
+			stream, err = yamlexp.Stream(result)
+			return err
+		}
+		for _, name := range selected {
+			progress.Enter("exporting "+name, "")
+			produced, err := all[name].Export(result)
+			if err != nil {
+				return fmt.Errorf("%s export: %w", name, err)
+			}
+			for p, data := range produced {
+				if opts.format == "all" {
+					p = path.Join(name, p)
+				}
+				files[p] = data
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
-
-	files := exporters.Files{}
-	for _, name := range selected {
-		produced, err := all[name].Export(result)
-		if err != nil {
-			return fmt.Errorf("%s export: %w", name, err)
-		}
-		for p, data := range produced {
-			if opts.format == "all" {
-				p = path.Join(name, p)
-			}
-			files[p] = data
-		}
+	if opts.out == "-" {
+		_, err = cmd.OutOrStdout().Write(stream)
+		return err
 	}
 	if err := output.Write(opts.out, files); err != nil {
 		return err

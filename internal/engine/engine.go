@@ -76,6 +76,18 @@ func NewLoader() (*Loader, error) {
 // or folder outside any CUE module is treated as a module that depends on
 // the embedded celestra module.
 func (l *Loader) Load(path string) (*Result, error) {
+	return l.LoadTracked(path, nil)
+}
+
+// LoadTracked is Load recording in progress the phase and the app it is
+// evaluating (see Guard). A panic of the evaluator is returned as an
+// *EvaluatorError, and no message quotes a value of a Secret's data.
+func (l *Loader) LoadTracked(path string, progress *Progress) (result *Result, err error) {
+	if progress == nil {
+		progress = NewProgress(path)
+	}
+	defer recoverEvaluator(progress, &err)
+	progress.Enter("loading", "")
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", path, err)
@@ -140,22 +152,32 @@ func (l *Loader) Load(path string) (*Result, error) {
 	if len(insts) != 1 {
 		return nil, fmt.Errorf("configuration %s: expected one CUE package, found %d", path, len(insts))
 	}
+	secrets := newSecretScrubber(insts[0])
+	progress.setRedactor(secrets.scrub)
+	defer func() { err = redactError(err, secrets) }()
 	if err := insts[0].Err; err != nil {
 		return nil, newConfigError(err, cue.Value{})
 	}
+	if diags := mixedPresets(insts[0]); len(diags) > 0 {
+		return nil, &ConfigError{Diagnostics: diags}
+	}
 	ctx := cuecontext.New()
+	// CUE evaluates the whole configuration here.
+	progress.Enter("evaluating", "")
 	v := ctx.BuildInstance(insts[0])
 	// Report every problem at once: the schema's rules, and the fields CUE
 	// lets through (checkClosed). A valid configuration is checked as it
 	// is; an invalid one (whose erroneous structs cannot be walked) through
 	// the package as the user wrote it, built a second time only then, which
 	// also gives the user's positions.
+	progress.Enter("validating the configuration", "")
 	var diags []Diagnostic
 	fields := v
 	if err := v.Validate(cue.Concrete(true)); err != nil {
 		fields = l.userPackage(ctx, args, cfg, embedFile)
 		diags = newConfigError(err, fields).Diagnostics
 	}
+	progress.Enter("checking field names", "")
 	reported := map[string]bool{}
 	for _, d := range diags {
 		reported[d.Path] = true
@@ -166,18 +188,51 @@ func (l *Loader) Load(path string) (*Result, error) {
 		}
 	}
 	if len(diags) > 0 {
-		sort.SliceStable(diags, func(i, j int) bool { return rank(diags[i]) < rank(diags[j]) })
-		return nil, &ConfigError{Diagnostics: diags}
+		return nil, &ConfigError{Diagnostics: refine(diags, v, fields)}
 	}
 	if !hasFields(v.LookupPath(cue.ParsePath("apps"))) {
 		return nil, &ConfigError{Diagnostics: []Diagnostic{{Message: "no apps defined: add at least one, for example apps: db: presets.#Postgres & {storage: size: \"10Gi\"}"}}}
 	}
 
-	objects, err := l.decodeObjects(v.LookupPath(cue.ParsePath("kubernetes")))
+	objects, err := l.decodeObjects(v.LookupPath(cue.ParsePath("kubernetes")), progress)
 	if err != nil {
 		return nil, err
 	}
 	return &Result{Value: v, Objects: objects}, nil
+}
+
+// objectApp is the app a rendered object belongs to, from its instance
+// label, or "".
+func objectApp(object cue.Value) string {
+	app, err := object.LookupPath(cue.MakePath(cue.Str("metadata"), cue.Str("labels"), cue.Str(instanceLabel))).String()
+	if err != nil {
+		return ""
+	}
+	return app
+}
+
+// redactError removes from err's messages every value written under a
+// Secret's data (see secretScrubber).
+func redactError(err error, secrets *secretScrubber) error {
+	if err == nil {
+		return nil
+	}
+	var cfgErr *ConfigError
+	var evalErr *EvaluatorError
+	var usage *UsageError
+	switch {
+	case errors.As(err, &cfgErr):
+		for i := range cfgErr.Diagnostics {
+			cfgErr.Diagnostics[i].Message = secrets.scrub(cfgErr.Diagnostics[i].Message)
+		}
+		return err
+	case errors.As(err, &evalErr), errors.As(err, &usage):
+		return err
+	}
+	if msg := secrets.scrub(err.Error()); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
 }
 
 // embedFileName is the generated file that embeds celestra.#Config into the
@@ -283,7 +338,7 @@ func unknownFields(def, value cue.Value, path string) []Diagnostic {
 
 func unknownField(v cue.Value, path, hint string) Diagnostic {
 	d := Diagnostic{Path: path, Message: "field not allowed: " + hint}
-	if pos := v.Pos(); pos.IsValid() {
+	if pos := v.Pos(); pos.IsValid() && !isGenerated(pos) {
 		d.Position, _ = displayPosition(pos)
 	}
 	return d
@@ -359,7 +414,7 @@ func findModuleRoot(dir string) string {
 
 // decodeObjects turns each rendered object into JSON and its typed form,
 // refusing any field the Kubernetes type does not have.
-func (l *Loader) decodeObjects(objects cue.Value) ([]Object, error) {
+func (l *Loader) decodeObjects(objects cue.Value, progress *Progress) ([]Object, error) {
 	it, err := objects.Fields()
 	if err != nil {
 		return nil, fmt.Errorf("read rendered objects: %w", err)
@@ -368,6 +423,7 @@ func (l *Loader) decodeObjects(objects cue.Value) ([]Object, error) {
 	var errs []error
 	for it.Next() {
 		key := it.Selector().Unquoted()
+		progress.Enter("decoding objects", objectApp(it.Value()))
 		raw, err := it.Value().MarshalJSON()
 		if err != nil {
 			errs = append(errs, newConfigError(err, cue.Value{}))

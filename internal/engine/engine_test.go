@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"cuelang.org/go/cue"
 )
 
 func newTestLoader(t *testing.T) *Loader {
@@ -115,8 +117,9 @@ func TestFollowOnErrorsAreDropped(t *testing.T) {
 	diags := dropFollowOns([]Diagnostic{
 		{Path: "apps.q.ports.web.port", Message: "port 70000 is out of range"},
 		{Path: "apps.q", Message: "error in call to list.UniqueItems"},
+		{Path: "apps.q.configs.c.data.f", Message: "error in call to list.Concat", elems: []string{"apps", "q", "configs", "c", "data", "f"}},
 		{Path: "apps.r", Message: "empty disjunction"},
-	})
+	}, cue.Value{})
 	if len(diags) != 2 || diags[1].Path != "apps.r" {
 		t.Errorf("got %+v", diags)
 	}

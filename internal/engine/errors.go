@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +32,13 @@ type Diagnostic struct {
 	// Rule is the position of the rule in the celestra module, when the
 	// problem was found there and Position is the user's.
 	Rule string
+
+	// elems is Path as CUE reported it, one element per label (quoted as
+	// in Path); nil for diagnostics celestra made itself.
+	elems []string
+	// derived marks a problem found in a rendered object rather than in
+	// what the user wrote: a consequence, when the app has another problem.
+	derived bool
 }
 
 func (d Diagnostic) String() string {
@@ -78,20 +86,31 @@ func newConfigError(err error, user cue.Value) *ConfigError {
 		if len(path) > 0 && path[0] == "#Config" {
 			path = path[1:]
 		}
+		hintArgs, hintUser := args, user
+		secret := isSecretDataPath(path)
+		if secret {
+			// Never quote a Secret's value; the hint then names the
+			// setting without its value.
+			args, hintUser = redactArgs(args, path), cue.Value{}
+		}
 		d := Diagnostic{
 			Path:    strings.Join(path, "."),
 			Message: fmt.Sprintf(format, args...),
+			elems:   slices.Clone(path),
 		}
-		if full := e.Error(); d.Message == "" || (strings.HasPrefix(full, d.Message) && len(full) > len(d.Message)) {
+		if full := e.Error(); !secret && (d.Message == "" || (strings.HasPrefix(full, d.Message) && len(full) > len(d.Message))) {
 			// Loader errors (modules, imports) carry their cause only in
 			// Error().
 			d.Message = full
 		}
-		d.Message += environmentConflictHint(path, format, args, user)
+		d.Message += environmentConflictHint(path, format, hintArgs, hintUser)
 		if pos := userPosition(user, path); pos.IsValid() {
 			d.Position, _ = displayPosition(pos)
 		}
 		for _, pos := range cueerrors.Positions(e) {
+			if isGenerated(pos) {
+				continue // the embedding celestra adds, which the user never wrote
+			}
 			name, embedded := displayPosition(pos)
 			if !embedded && d.Position != "" {
 				continue
@@ -114,18 +133,25 @@ func newConfigError(err error, user cue.Value) *ConfigError {
 		diags = append(diags, d)
 	}
 	sort.SliceStable(diags, func(i, j int) bool { return rank(diags[i]) < rank(diags[j]) })
-	return &ConfigError{Diagnostics: dropFollowOns(diags)}
+	return &ConfigError{Diagnostics: dropFollowOns(diags, user)}
 }
 
 // dropFollowOns removes the evaluator's generic errors about a field when a
-// clearer error was reported at or below it: they are its consequence.
-func dropFollowOns(diags []Diagnostic) []Diagnostic {
+// clearer error was reported at or below it: they are its consequence. So
+// are those about a field the user did not write (a value a preset derives,
+// such as a generated configuration file) when a clearer error was reported
+// anywhere in the same app, or anywhere at all for an error about no app.
+//
+// user is the user's package as written, when known.
+func dropFollowOns(diags []Diagnostic, user cue.Value) []Diagnostic {
 	var out []Diagnostic
 	for _, d := range diags {
 		followOn := false
 		if rank(d) == 3 {
+			derived := !userWrote(user, d)
 			for _, o := range diags {
-				if rank(o) < 3 && (o.Path == d.Path || strings.HasPrefix(o.Path, d.Path+".")) {
+				if rank(o) < 3 && (o.Path == d.Path || strings.HasPrefix(o.Path, d.Path+".") ||
+					(derived && (subject(d) == "" || subject(o) == subject(d)))) {
 					followOn = true
 					break
 				}
@@ -136,6 +162,16 @@ func dropFollowOns(diags []Diagnostic) []Diagnostic {
 		}
 	}
 	return out
+}
+
+// userWrote reports whether the user wrote the field d is about, in user.
+func userWrote(user cue.Value, d Diagnostic) bool {
+	if !user.Exists() || len(d.elems) == 0 {
+		return false
+	}
+	v := lookup(user, d.elems)
+	pos := v.Pos()
+	return v.Exists() && pos.IsValid() && !strings.HasPrefix(pos.Filename(), virtualRoot) && !isGenerated(pos)
 }
 
 // userPosition finds where the user wrote the field at path, or the nearest
@@ -155,22 +191,23 @@ func userPosition(user cue.Value, path []string) token.Pos {
 			if n, err := strconv.Atoi(elem); err == nil {
 				sel = cue.Index(n)
 			} else {
-				sel = cue.Str(elem)
+				sel = cue.Str(unquoteLabel(elem))
 			}
 		}
 		v = v.LookupPath(cue.MakePath(sel))
 		if !v.Exists() {
 			break
 		}
-		if pos := v.Pos(); pos.IsValid() && !strings.HasPrefix(pos.Filename(), virtualRoot) {
+		if pos := v.Pos(); pos.IsValid() && !strings.HasPrefix(pos.Filename(), virtualRoot) && !isGenerated(pos) {
 			best = pos
 		}
 	}
 	return best
 }
 
-// rank orders diagnostics: celestra's own rule messages first, then plain
-// type errors, then the evaluator's generic follow-on noise.
+// rank orders diagnostics: celestra's own rule messages first, then bounds
+// and unknown fields, then conflicts, then the evaluator's generic
+// follow-on noise.
 func rank(d Diagnostic) int {
 	m := d.Message
 	switch {
@@ -178,12 +215,21 @@ func rank(d Diagnostic) int {
 		strings.Contains(m, "incomplete value"), strings.Contains(m, "non-concrete"),
 		strings.Contains(m, "invalid interpolation"):
 		return 3
-	case strings.HasPrefix(m, "conflicting values"), strings.Contains(m, "out of bound"),
-		strings.Contains(m, "field not allowed"), strings.Contains(m, "field is required"):
+	case strings.Contains(m, "out of bound"), strings.Contains(m, "field not allowed"),
+		strings.Contains(m, "field is required"):
 		return 1
+	case strings.Contains(m, "conflicting values"):
+		// Often one side is a default of the schema the user never wrote.
+		return 2
 	default:
 		return 0
 	}
+}
+
+// isGenerated reports whether pos is in the file celestra adds to the
+// user's package (embedFileName).
+func isGenerated(pos token.Pos) bool {
+	return filepath.Base(pos.Filename()) == embedFileName
 }
 
 func displayPosition(pos token.Pos) (name string, embedded bool) {

@@ -132,7 +132,7 @@ func (g *Gate) check(appPrefix string, objects []engine.Object) error {
 	slices.SortStableFunc(diags, func(a, b engine.Diagnostic) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.Message, b.Message))
 	})
-	return &engine.ConfigError{Diagnostics: slices.Compact(diags)}
+	return &engine.ConfigError{Diagnostics: slices.CompactFunc(diags, func(a, b engine.Diagnostic) bool { return a.String() == b.String() })}
 }
 
 // problem is one refusal: the field errors of the object itself (subject
