@@ -265,7 +265,6 @@ func TestCrashAtEveryStepLeavesOldOrNew(t *testing.T) {
 	t.Logf("%d steps, %d crash points: %v", len(steps), tested, kinds)
 }
 
-
 // The next Write, not only Recover, completes a committed export first and
 // says so.
 func TestNextWriteCompletesACommittedExport(t *testing.T) {
