@@ -453,3 +453,31 @@ func TestConcurrentExportsEndAsOneOfThem(t *testing.T) {
 		}
 	}
 }
+
+// A FIFO named x.cue in the configuration's folder: vet and export refuse
+// it at once (exit 1, nothing written) instead of blocking on it.
+func TestVetAndExportRefuseAFIFO(t *testing.T) {
+	cfg := writeConfig(t, "")
+	if err := syscall.Mkfifo(filepath.Join(cfg, "x.cue"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	for _, args := range [][]string{{"vet", cfg}, {"export", cfg, "-o", out}} {
+		cmd := celestraCmd(args...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		timer := time.AfterFunc(60*time.Second, func() { _ = cmd.Process.Kill() })
+		err := cmd.Wait()
+		timer.Stop()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != ExitInvalidConfig || !strings.Contains(stderr.String(), "x.cue: is a named pipe (FIFO)") {
+			t.Errorf("%v: %v: %s", args, err, stderr.String())
+		}
+	}
+	if _, err := os.Lstat(out); err == nil {
+		t.Error("export wrote something")
+	}
+}

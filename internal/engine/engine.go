@@ -101,6 +101,9 @@ func (l *Loader) Load(path string) (*Result, error) {
 			"module: %q\nlanguage: version: %q\ndeps: %q: v: %q\n",
 			"celestra.local/config@v0", celestra.CUELanguageVersion, moduleRef, ModuleVersion))
 	}
+	if err := checkInputs(abs, info, dir, root); err != nil {
+		return nil, err
+	}
 	cfg := &load.Config{
 		Dir:        dir,
 		ModuleRoot: root,
@@ -142,6 +145,9 @@ func (l *Loader) Load(path string) (*Result, error) {
 	}
 	if err := insts[0].Err; err != nil {
 		return nil, newConfigError(err, cue.Value{})
+	}
+	if err := checkEmbeds(insts[0], root); err != nil {
+		return nil, err
 	}
 	ctx := cuecontext.New()
 	v := ctx.BuildInstance(insts[0])
