@@ -326,3 +326,42 @@ func TestConcurrentExportsEndAsOne(t *testing.T) {
 		}
 	}
 }
+
+// A file the journal removes is removed only if it still has the content
+// celestra wrote: one edited between the crash and the recovery is kept.
+func TestRecoveryKeepsAFileEditedAfterTheCrash(t *testing.T) {
+	b, pb := exportB()
+	var steps []string
+	mustWrite(t, setupOld(t), b, Options{Private: pb, testHook: func(s string) { steps = append(steps, s) }})
+	commit := slices.Index(steps, "commit")
+	if !strings.HasPrefix(steps[commit+1], "remove ") {
+		t.Fatalf("the first step after the commit is %q", steps[commit+1])
+	}
+	dir := setupOld(t)
+	runKilled(t, "write", dir, "b", commit+1)
+	mustFile(t, filepath.Join(dir, "gone/deep/x.yaml"), "edited after the crash")
+	if err := Recover(dir, new(bytes.Buffer)); err != nil {
+		t.Fatal(err)
+	}
+	got := snapshot(t, dir)
+	if got["gone/deep/x.yaml"].data != "edited after the crash" {
+		t.Error("an edited file was removed by the recovery")
+	}
+	if got["docker-compose.yaml"].data != "services: b\n" {
+		t.Error("the export was not completed")
+	}
+}
+
+// Staging folders of older celestra versions (".celestra-staging-<random>",
+// left by killed runs with secrets in them) are removed; a file with such
+// a name is not celestra's and stays.
+func TestLegacyStagingIsRemoved(t *testing.T) {
+	dir := t.TempDir()
+	mustFile(t, filepath.Join(dir, ".celestra-staging-123/secrets/pw"), "pw")
+	mustFile(t, filepath.Join(dir, ".celestra-staging-file"), "mine")
+	mustWrite(t, dir, exporters.Files{"a": []byte("a")}, Options{})
+	got := names(snapshot(t, dir))
+	if !slices.Equal(got, []string{".celestra-files", ".celestra-staging-file", "a"}) {
+		t.Errorf("files %v", got)
+	}
+}

@@ -377,7 +377,37 @@ func (t *tx) recoverJournal() (bool, error) {
 	if err := t.removeStaging(); err != nil {
 		return completed, err
 	}
-	return completed, nil
+	return completed, t.removeLegacyStaging()
+}
+
+// removeLegacyStaging removes the staging folders of older celestra
+// versions (".celestra-staging-<random>"), which a killed run left behind
+// with every file of its export, secrets included.
+func (t *tx) removeLegacyStaging() error {
+	f, err := t.root.Open(".")
+	if err != nil {
+		return err
+	}
+	names, err := f.Readdirnames(-1)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		if !strings.HasPrefix(n, stagingName+"-") {
+			continue
+		}
+		if info, err := t.root.Lstat(n); err != nil || !info.IsDir() {
+			continue // not a folder celestra made: leave it
+		}
+		if err := t.step("remove " + n); err != nil {
+			return err
+		}
+		if err := t.root.RemoveAll(n); err != nil {
+			return fmt.Errorf("remove %s: %w", t.show(n), err)
+		}
+	}
+	return nil
 }
 
 // applyJournal applies a committed journal and removes it. Once committed,

@@ -60,8 +60,8 @@
 // next run completes. So after the next run's recovery the folder holds the
 // complete old export or the complete new one, and files that are not
 // celestra's are as they were. The tests kill a real process (SIGKILL) at
-// every step of the staging, of each move and of each removal, and after a
-// number of steps of a recovery, and check exactly this.
+// every removal, folder change, move and sync, at the commit, at one in
+// three staging steps, and during recoveries, and check exactly this.
 //
 // An interruption (the context is cancelled: SIGINT or SIGTERM in the CLI)
 // before the commit removes staging and returns an error; after the commit
