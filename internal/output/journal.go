@@ -211,7 +211,7 @@ func missing(err error) bool {
 // fileHash is the SHA-256 of the regular file at p, read without following
 // a final symbolic link and without blocking on a FIFO swapped in.
 func (t *tx) fileHash(p string) (string, error) {
-	f, err := t.root.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	f, err := t.root.OpenFile(p, os.O_RDONLY|oNoFollow|oNonblock, 0)
 	if err != nil {
 		return "", err
 	}
@@ -233,7 +233,7 @@ func (t *tx) fileHash(p string) (string, error) {
 // setDirMode gives a folder its mode through a descriptor of the folder
 // itself, so that a link swapped in is never followed.
 func (t *tx) setDirMode(p string, mode fs.FileMode) error {
-	f, err := t.root.OpenFile(p, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	f, err := t.root.OpenFile(p, os.O_RDONLY|oDirectory|oNoFollow, 0)
 	if err != nil {
 		return err
 	}
@@ -332,7 +332,7 @@ func (t *tx) applyOne(o op) error {
 // syncDirs flushes the named folders' entries to disk, those that exist.
 func (t *tx) syncDirs(dirs []string) error {
 	for _, d := range dirs {
-		f, err := t.root.OpenFile(d, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+		f, err := t.root.OpenFile(d, os.O_RDONLY|oDirectory|oNoFollow, 0)
 		if missing(err) {
 			continue
 		}

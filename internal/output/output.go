@@ -31,7 +31,8 @@
 //
 // An export runs in these steps, holding an exclusive flock(2) on the
 // output folder, so that concurrent exports into one folder run one after
-// the other (the last one wins, complete):
+// the other (the last one wins, complete; on Unix, elsewhere there is no
+// lock):
 //
 //  1. Recovery: a committed journal (.celestra-journal) left by an earlier
 //     run is applied again from its first operation, and the run says so on
@@ -42,7 +43,7 @@
 //  3. Stage: each new or changed file, and the new manifest, is written
 //     into .celestra-staging (on the same file system, so moves are
 //     renames), with its final mode; the file system is then synced
-//     (syncfs(2)), and the journal, the list of operations (removals of
+//     (syncfs(2) on Linux, else each file), and the journal, the list of operations (removals of
 //     files whose content must still match, folder removals, folder
 //     creations and modes, renames of staged files, the manifest last) with
 //     its checksum, is written and synced in staging.
@@ -88,7 +89,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/celestra-dev/celestra/exporters"
@@ -236,13 +236,13 @@ func (t *tx) lock(log io.Writer) (func(), error) {
 	}
 	told := false
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			return func() { f.Close() }, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+		locked, err := tryLock(f)
+		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("lock output folder %s: %w", t.dir, err)
+		}
+		if locked {
+			return func() { f.Close() }, nil
 		}
 		if !told {
 			fmt.Fprintf(log, "celestra: waiting for another export into %s to finish\n", t.dir)
@@ -443,7 +443,7 @@ func (t *tx) plan(files exporters.Files, paths []string, opts Options) (*plan, e
 // emptyAfter reports whether folder d holds nothing once the planned
 // removals (files removed, folders gone) are done.
 func (t *tx) emptyAfter(d string, removed, gone map[string]bool) (bool, error) {
-	f, err := t.root.OpenFile(d, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	f, err := t.root.OpenFile(d, os.O_RDONLY|oDirectory|oNoFollow, 0)
 	if err != nil {
 		return false, fmt.Errorf("read %s: %w", t.show(d), err)
 	}
@@ -528,7 +528,7 @@ func (t *tx) writeStaged(name string, data []byte, mode fs.FileMode) error {
 	if err := t.step("create " + name); err != nil {
 		return err
 	}
-	f, err := t.root.OpenFile(stagingName+"/"+name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, mode)
+	f, err := t.root.OpenFile(stagingName+"/"+name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, mode)
 	if err != nil {
 		return err
 	}
@@ -566,7 +566,7 @@ func (t *tx) commitAndApply() error {
 // syncAll makes the staged files durable: one syncfs(2) of the file system
 // where it is available, else each file and the staging folder.
 func (t *tx) syncAll() error {
-	f, err := t.root.OpenFile(stagingName, os.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW, 0)
+	f, err := t.root.OpenFile(stagingName, os.O_RDONLY|oDirectory|oNoFollow, 0)
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", t.show(stagingName), err)
 	}
