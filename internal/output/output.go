@@ -131,12 +131,14 @@ func Write(ctx context.Context, dir string, files exporters.Files, opts Options)
 		return errors.New("nothing to write")
 	}
 	paths := slices.Sorted(maps.Keys(files))
-	for i, p := range paths {
+	for _, p := range paths {
 		if err := checkLocal(p); err != nil {
 			return fmt.Errorf("refusing to write %q: %v", p, err)
 		}
-		if i+1 < len(paths) && strings.HasPrefix(paths[i+1], p+"/") {
-			return fmt.Errorf("refusing to write %q: it is both a file and a folder of the export", p)
+		for _, d := range parents(p) {
+			if _, isFile := files[d]; isFile {
+				return fmt.Errorf("refusing to write %q: it is both a file and a folder of the export", d)
+			}
 		}
 	}
 	log := opts.Log

@@ -184,6 +184,7 @@ func TestWriteRefusesPathsOutsideTheFolder(t *testing.T) {
 		refused(t, dir, exporters.Files{p: []byte("x")}, Options{}, "refusing to write")
 	}
 	refused(t, dir, exporters.Files{"a": []byte("x"), "a/b": []byte("y")}, Options{}, "both a file and a folder")
+	refused(t, dir, exporters.Files{"a": []byte("x"), "a-b": []byte("y"), "a/b/c": []byte("z")}, Options{}, "both a file and a folder")
 }
 
 // When a file cannot be put in place, nothing changes: every check is made
