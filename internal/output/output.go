@@ -288,7 +288,10 @@ func (t *tx) plan(files exporters.Files, paths []string, opts Options) (*plan, e
 		if _, wanted := files[f]; wanted {
 			continue
 		}
-		if err := t.checkParents(f, nil); err != nil {
+		var nf *notFolderError
+		if err := t.checkParents(f, nil); errors.As(err, &nf) {
+			continue // a file replaced its folder: nothing of celestra's there
+		} else if err != nil {
 			return nil, err
 		}
 		info, err := t.root.Lstat(f)
@@ -340,7 +343,10 @@ func (t *tx) plan(files exporters.Files, paths []string, opts Options) (*plan, e
 		if needed[d] {
 			continue
 		}
-		if err := t.checkParents(d, nil); err != nil {
+		var nf *notFolderError
+		if err := t.checkParents(d, nil); errors.As(err, &nf) {
+			continue
+		} else if err != nil {
 			return nil, err
 		}
 		info, err := t.root.Lstat(d)

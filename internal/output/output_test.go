@@ -529,3 +529,18 @@ func mustMkdir(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// A folder of the previous export that the user replaced by a file of the
+// same name: the file is the user's, kept, and the export succeeds.
+func TestWriteKeepsAFileThatReplacedAFolder(t *testing.T) {
+	dir := t.TempDir()
+	mustWrite(t, dir, exporters.Files{"a.yaml": []byte("a"), "d/x.yaml": []byte("x")}, Options{})
+	if err := os.RemoveAll(filepath.Join(dir, "d")); err != nil {
+		t.Fatal(err)
+	}
+	mustFile(t, filepath.Join(dir, "d"), "mine")
+	mustWrite(t, dir, exporters.Files{"a.yaml": []byte("a2")}, Options{})
+	if got := snapshot(t, dir)["d"].data; got != "mine" {
+		t.Errorf("d = %q", got)
+	}
+}
