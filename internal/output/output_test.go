@@ -544,3 +544,30 @@ func TestWriteKeepsAFileThatReplacedAFolder(t *testing.T) {
 		t.Errorf("d = %q", got)
 	}
 }
+
+// A journal that celestra did not write (its checksum does not match), or
+// whose operations would leave the export's paths, is never applied.
+func TestWriteRefusesAForgedJournal(t *testing.T) {
+	base := t.TempDir()
+	mustFile(t, filepath.Join(base, "victim"), "precious")
+	dir := filepath.Join(base, "out")
+	mustWrite(t, dir, exporters.Files{"a.yaml": []byte("a")}, Options{})
+	forged := []op{{Op: opRemove, Path: "../victim", Hash: hashOf([]byte("precious"))}}
+	withSum, err := encodeJournal(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct{ journal, want string }{
+		"bad checksum": {`{"ops":[{"op":"remove","path":"a.yaml"}],"sum":"00"}`, "does not match its checksum"},
+		"path outside": {string(withSum), `"../victim" is not a clean path`},
+		"not JSON":     {"rm -rf /", "is damaged"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			mustFile(t, filepath.Join(dir, journalName), tc.journal)
+			refused(t, dir, exporters.Files{"b.yaml": []byte("b")}, Options{Force: true}, tc.want)
+			if data, _ := os.ReadFile(filepath.Join(base, "victim")); string(data) != "precious" {
+				t.Error("victim touched")
+			}
+		})
+	}
+}
