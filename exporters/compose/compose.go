@@ -109,6 +109,10 @@ func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
 	return b.files, nil
 }
 
+// Private implements exporters.PrivateFiles: everything under secrets/, the
+// Secrets' keys and the env files of variables taken from Secrets.
+func (Exporter) Private(p string) bool { return strings.HasPrefix(p, "secrets/") }
+
 // objKey identifies a namespaced object; ns is never empty ("default").
 type objKey struct{ ns, name string }
 

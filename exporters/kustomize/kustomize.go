@@ -74,6 +74,11 @@ func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
 	return files, nil
 }
 
+// Private implements exporters.PrivateFiles: the Secrets of the base, and
+// the overlay files that patch, add or delete one (all named after the
+// Secret's key, like the YAML export's files).
+func (Exporter) Private(p string) bool { return yamlexp.IsSecretFile(p) }
+
 // Environment is the rendering of one environment: every object of every
 // app, with the environment's settings applied, keyed like the base.
 type Environment struct {

@@ -5,7 +5,9 @@ package yaml
 import (
 	"bytes"
 	"fmt"
+	"path"
 	"sort"
+	"strings"
 
 	sigsyaml "sigs.k8s.io/yaml"
 
@@ -28,6 +30,14 @@ func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
 	}
 	return files, nil
 }
+
+// Private implements exporters.PrivateFiles: the files of Secrets.
+func (Exporter) Private(p string) bool { return IsSecretFile(p) }
+
+// IsSecretFile reports whether the file at p, in any folder, is a Secret's:
+// an object's file is named after its key, "<kind>-<name>" with the kind in
+// lower case (a kind has no "-"), so a Secret's starts with "secret-".
+func IsSecretFile(p string) bool { return strings.HasPrefix(path.Base(p), "secret-") }
 
 // Document is one object as a YAML document with sorted keys.
 func Document(o engine.Object) ([]byte, error) {

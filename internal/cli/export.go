@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"os/signal"
 	"path"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -40,6 +44,7 @@ func formatNames() []string {
 type exportOptions struct {
 	format string
 	out    string
+	force  bool
 	limits limitOptions
 }
 
@@ -56,8 +61,11 @@ With --format yaml (the default), each Kubernetes object goes to
 "celestra export -o - | kubectl apply -f -". With --format all, every format
 is written into a sub-folder of its own name.
 
-Nothing is written unless the whole configuration is valid, and files that
-celestra did not write are never removed.
+Nothing is written unless the whole configuration is valid. The new files
+replace the previous export all at once (a run stopped half-way is
+completed by the next one), files holding secret values are readable by
+their owner only, and a file celestra did not write, or that was edited
+since, is never removed, nor overwritten without --force.
 ` + limitsHelp,
 		Example: `  celestra export examples/postgres -o out/
   celestra export . -o - | kubectl apply -f -`,
@@ -69,6 +77,7 @@ celestra did not write are never removed.
 	cmd.Flags().StringVarP(&opts.format, "format", "f", "yaml", "output format: "+strings.Join(append(formatNames(), "all"), ", "))
 	cmd.Flags().StringVarP(&opts.out, "output", "o", "", "output folder, or - for a YAML stream on standard output (required)")
 	addLimitFlags(cmd, &opts.limits)
+	cmd.Flags().BoolVar(&opts.force, "force", false, "overwrite files in the output folder that celestra did not write, or that were edited since")
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return append(formatNames(), "all"), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -97,16 +106,23 @@ func runExport(cmd *cobra.Command, configPath string, opts *exportOptions) error
 	if err != nil {
 		return err
 	}
+	// SIGINT or SIGTERM stops the export; the writer then removes what it
+	// staged, and nothing is written.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
 	loader, err := engine.NewLoader()
 	if err != nil {
 		return err
 	}
 
-	// Evaluate and export under the bounds; write only afterwards, so
-	// that a run stopped by its bounds never leaves a half-written folder.
+	// Evaluate, check and export under the bounds; write only afterwards,
+	// so that a run stopped by its bounds never leaves a half-written
+	// folder.
 	progress := engine.NewProgress(configPath)
 	var stream []byte
 	files := exporters.Files{}
+	private := map[string]bool{}
 	err = engine.Guard(limits, progress, func() error {
 		result, err := loader.LoadTracked(configPath, progress)
 		if err != nil {
@@ -123,15 +139,21 @@ func runExport(cmd *cobra.Command, configPath string, opts *exportOptions) error
 		}
 		for _, name := range selected {
 			progress.Enter("exporting "+name, "")
-			produced, err := all[name].Export(result)
+			exp := all[name]
+			produced, err := exp.Export(result)
 			if err != nil {
 				return fmt.Errorf("%s export: %w", name, err)
 			}
+			secret, _ := exp.(exporters.PrivateFiles)
 			for p, data := range produced {
+				full := p
 				if opts.format == "all" {
-					p = path.Join(name, p)
+					full = path.Join(name, p)
 				}
-				files[p] = data
+				files[full] = data
+				if secret != nil && secret.Private(p) {
+					private[full] = true
+				}
 			}
 		}
 		return nil
@@ -143,7 +165,11 @@ func runExport(cmd *cobra.Command, configPath string, opts *exportOptions) error
 		_, err = cmd.OutOrStdout().Write(stream)
 		return err
 	}
-	if err := output.Write(opts.out, files); err != nil {
+	if ctx.Err() != nil {
+		return fmt.Errorf("interrupted: nothing was written to %s", opts.out)
+	}
+	err = output.Write(ctx, opts.out, files, output.Options{Private: private, Force: opts.force, Log: cmd.ErrOrStderr()})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d %s to %s\n", len(files), plural(len(files), "file", "files"), opts.out)

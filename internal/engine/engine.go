@@ -113,6 +113,9 @@ func (l *Loader) LoadTracked(path string, progress *Progress) (result *Result, e
 			"module: %q\nlanguage: version: %q\ndeps: %q: v: %q\n",
 			"celestra.local/config@v0", celestra.CUELanguageVersion, moduleRef, ModuleVersion))
 	}
+	if err := checkInputs(abs, info, dir, root); err != nil {
+		return nil, err
+	}
 	cfg := &load.Config{
 		Dir:        dir,
 		ModuleRoot: root,
@@ -157,6 +160,9 @@ func (l *Loader) LoadTracked(path string, progress *Progress) (result *Result, e
 	defer func() { err = redactError(err, secrets) }()
 	if err := insts[0].Err; err != nil {
 		return nil, newConfigError(err, cue.Value{})
+	}
+	if err := checkEmbeds(insts[0], root); err != nil {
+		return nil, err
 	}
 	if diags := mixedPresets(insts[0]); len(diags) > 0 {
 		return nil, &ConfigError{Diagnostics: diags}
