@@ -100,6 +100,7 @@ func assertRefused(t *testing.T, src, want string) string {
 		t.Errorf("message lacks %q:\n%s", want, stderr.String())
 	}
 	assertNoLeaks(t, stderr.String())
+	assertNoSecretValues(t, src, stderr.String())
 	entries, err := os.ReadDir(out)
 	if err != nil {
 		t.Fatal(err)

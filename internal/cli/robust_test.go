@@ -55,7 +55,8 @@ func assertNoLeaks(t *testing.T, stderr string) {
 // or nothing, in every format. A Postgres and a MySQL app with any
 // environment used to run for minutes and die of a stack overflow.
 func TestAllPresetPairsWithEnvironment(t *testing.T) {
-	start := time.Now()
+	// A runaway is caught by each export's own bound (--timeout), not by
+	// timing the test.
 	for i, a := range robustPresets {
 		for _, b := range robustPresets[i:] {
 			t.Run(a+"+"+b, func(t *testing.T) {
@@ -98,11 +99,6 @@ environments: {
 				}
 			})
 		}
-	}
-	// Each pair takes well under a second alone; the budget leaves room for
-	// a loaded machine, not for a runaway.
-	if elapsed := time.Since(start); elapsed > 90*time.Second {
-		t.Errorf("21 pairs took %s", elapsed)
 	}
 }
 
