@@ -61,14 +61,9 @@ func Source(n int, mix Mix) (string, error) {
 	if n < 1 {
 		return "", fmt.Errorf("benchgen: %d apps: the number of apps must be at least 1", n)
 	}
-	var kinds []appKind
-	switch mix {
-	case MixPresets:
-		kinds = presetCycle
-	case MixPlainPostgres:
-		kinds = plainPostgresCycle
-	default:
-		return "", fmt.Errorf("benchgen: unknown mix %q: use %s or %s", mix, MixPresets, MixPlainPostgres)
+	kinds, err := cycle(mix)
+	if err != nil {
+		return "", err
 	}
 	var apps strings.Builder
 	usesPresets := false
@@ -98,19 +93,26 @@ type appKind struct {
 	write  func(i, round int) string
 }
 
-var presetCycle = []appKind{
-	{preset: true, write: postgresApp},
-	{preset: false, write: plainApp},
-	{preset: true, write: mysqlApp},
-	{preset: true, write: mongodbApp},
-	{preset: true, write: redisApp},
-	{preset: true, write: kafkaApp},
-	{preset: true, write: elasticsearchApp},
-}
-
-var plainPostgresCycle = []appKind{
-	{preset: false, write: legacyPlainApp},
-	{preset: true, write: legacyPostgresApp},
+// cycle returns the kinds of apps of a mix, in the order they repeat.
+func cycle(mix Mix) ([]appKind, error) {
+	switch mix {
+	case MixPresets:
+		return []appKind{
+			{preset: true, write: postgresApp},
+			{preset: false, write: plainApp},
+			{preset: true, write: mysqlApp},
+			{preset: true, write: mongodbApp},
+			{preset: true, write: redisApp},
+			{preset: true, write: kafkaApp},
+			{preset: true, write: elasticsearchApp},
+		}, nil
+	case MixPlainPostgres:
+		return []appKind{
+			{preset: false, write: legacyPlainApp},
+			{preset: true, write: legacyPostgresApp},
+		}, nil
+	}
+	return nil, fmt.Errorf("benchgen: unknown mix %q: use %s or %s", mix, MixPresets, MixPlainPostgres)
 }
 
 // schedule spreads the apps' backups over the night.

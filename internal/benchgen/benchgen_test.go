@@ -17,20 +17,26 @@ import (
 	"github.com/celestra-dev/celestra/internal/gate"
 )
 
-// presetApps says, per value of the app.kubernetes.io/name label of a
-// preset's StatefulSet, whether the generated apps of that preset must be
-// backed up, and the container that ships WAL or binary logs for
-// point-in-time recovery ("" when the preset has none).
-var presetApps = map[string]struct {
-	backup      bool
+// presetApp is what the generated apps of a preset must have.
+type presetApp struct {
+	// backup: a backup CronJob.
+	backup bool
+	// pitrShipper is the container that ships WAL or binary logs for
+	// point-in-time recovery ("" when the preset has none).
 	pitrShipper string
-}{
-	"postgres":      {backup: true, pitrShipper: "wal-shipper"},
-	"mysql":         {backup: true, pitrShipper: "binlog-shipper"},
-	"mongodb":       {backup: true},
-	"redis":         {backup: true}, // a Redis Cluster excepted: it has no backup
-	"kafka":         {},             // Kafka has no backup
-	"elasticsearch": {backup: true},
+}
+
+// presetApps returns what each preset's generated apps must have, keyed by
+// the app.kubernetes.io/name label of the preset's StatefulSet.
+func presetApps() map[string]presetApp {
+	return map[string]presetApp{
+		"postgres":      {backup: true, pitrShipper: "wal-shipper"},
+		"mysql":         {backup: true, pitrShipper: "binlog-shipper"},
+		"mongodb":       {backup: true},
+		"redis":         {backup: true}, // a Redis Cluster excepted: it has no backup
+		"kafka":         {},             // Kafka has no backup
+		"elasticsearch": {backup: true},
+	}
 }
 
 // load generates n apps of mix, loads them through the engine and runs the
@@ -101,6 +107,7 @@ func checkApps(t *testing.T, r *engine.Result, n int) {
 	if len(statefulSets) != n {
 		t.Fatalf("%d apps generated, %d StatefulSets rendered", n, len(statefulSets))
 	}
+	presets := presetApps()
 	kinds := map[string]bool{}
 	for _, app := range slices.Sorted(maps.Keys(statefulSets)) {
 		sts := statefulSets[app]
@@ -122,7 +129,7 @@ func checkApps(t *testing.T, r *engine.Result, n int) {
 		if secrets[app] == 0 {
 			t.Errorf("%s (%s): no Secret", app, kind)
 		}
-		want := presetApps[kind]
+		want := presets[kind]
 		if wantBackup := want.backup && !clusterMode; backedUp[app] != wantBackup {
 			t.Errorf("%s (%s): backed up %t, want %t", app, kind, backedUp[app], wantBackup)
 		}
@@ -133,7 +140,7 @@ func checkApps(t *testing.T, r *engine.Result, n int) {
 		}
 	}
 	wantKinds := map[string]bool{"plain": true}
-	for kind := range presetApps {
+	for kind := range presets {
 		wantKinds[kind] = true
 	}
 	if n >= len(wantKinds) && !maps.Equal(kinds, wantKinds) {
