@@ -23,7 +23,6 @@ import (
 	"cuelang.org/go/cue"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/celestra-dev/celestra/exporters"
 	yamlexp "github.com/celestra-dev/celestra/exporters/yaml"
@@ -214,7 +213,7 @@ func overlayFiles(base map[string]object, envObjects map[string][]byte) (exporte
 				continue
 			}
 			name := key + ".patch.yaml"
-			doc, err := sigsyaml.Marshal(ops)
+			doc, err := yamlexp.Marshal(ops)
 			if err != nil {
 				return nil, fmt.Errorf("write patch of %s: %w", key, err)
 			}
@@ -239,7 +238,7 @@ func deletePatch(o object) ([]byte, error) {
 	if o.id.Namespace != "" {
 		meta["namespace"] = o.id.Namespace
 	}
-	doc, err := sigsyaml.Marshal(map[string]any{
+	doc, err := yamlexp.Marshal(map[string]any{
 		"apiVersion": o.body["apiVersion"],
 		"kind":       o.body["kind"],
 		"metadata":   meta,
@@ -314,7 +313,7 @@ func pointer(at []string) string {
 func marshalKustomization(k *types.Kustomization) ([]byte, error) {
 	k.APIVersion = types.KustomizationVersion
 	k.Kind = types.KustomizationKind
-	doc, err := sigsyaml.Marshal(k)
+	doc, err := yamlexp.Marshal(k)
 	if err != nil {
 		return nil, fmt.Errorf("write kustomization: %w", err)
 	}
