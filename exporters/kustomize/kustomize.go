@@ -50,6 +50,9 @@ func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
 		}
 		base[o.Key] = obj
 	}
+	if err := checkKustomizeCanPrint("", base); err != nil {
+		return nil, err
+	}
 	sort.Strings(resources)
 	kust, err := marshalKustomization(&types.Kustomization{Resources: resources})
 	if err != nil {
@@ -62,6 +65,15 @@ func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
 		return nil, err
 	}
 	for _, env := range envs {
+		objects := map[string]object{}
+		for key, raw := range env.Objects {
+			if objects[key], err = decode(key, raw); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkKustomizeCanPrint(env.Name, objects); err != nil {
+			return nil, err
+		}
 		overlay, err := overlayFiles(base, env.Objects)
 		if err != nil {
 			return nil, fmt.Errorf("overlay %s: %w", env.Name, err)
