@@ -130,3 +130,23 @@ environments: production: web: env: NOTE: "secret-ish\u009f"`,
 		})
 	}
 }
+
+// TestFindLost names the field in Kubernetes' terms: a value by its path,
+// a map key by the map that holds it, list items by index.
+func TestFindLost(t *testing.T) {
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+		r     rune
+	}{
+		{map[string]any{"metadata": map[string]any{"annotations": map[string]any{"b": "ok", "a": "x\u007f"}}}, "metadata.annotations.a", 0x7f},
+		{map[string]any{"data": map[string]any{"k\u0085": "v"}}, "a key of data", 0x85},
+		{map[string]any{"spec": map[string]any{"args": []any{"ok", "\ufffe"}}}, "spec.args.1", 0xfffe},
+		{map[string]any{"spec": map[string]any{"args": []any{"ok\u2028", "\ufeff", "é"}}}, "", 0},
+	} {
+		field, r, found := findLost(nil, c.body)
+		if field != c.field || r != c.r || found != (c.field != "") {
+			t.Errorf("%v: got %q %U %v, want %q %U", c.body, field, r, found, c.field, c.r)
+		}
+	}
+}
