@@ -44,7 +44,9 @@ func TestControlCharactersInYAMLAndHelm(t *testing.T) {
 		Spec     struct {
 			Template struct {
 				Spec struct {
-					Containers []struct{ Env []struct{ Name, Value string } }
+					Containers []struct {
+						Env []struct{ Name, Value string }
+					}
 				}
 			}
 		}
