@@ -223,3 +223,61 @@ func TestPresetBadNames(t *testing.T) {
 		}
 	}
 }
+
+// presetBases are valid apps of every preset, without storage, to add a
+// shortcut to; replicated holds what a preset needs for replicas: 3.
+var presetBases = map[string]struct{ base, replicated string }{
+	"Postgres":      {`secrets: "db-secret": data: password: "x"`, `secrets: "db-secret": data: "replication-password": "y"`},
+	"MySQL":         {`secrets: "db-secret": data: password: "x"`, `secrets: "db-secret": data: "replication-password": "y"`},
+	"MongoDB":       {`secrets: "db-secret": data: password: "x"`, `secrets: "db-secret": data: keyfile: "c2VjcmV0a2V5"`},
+	"Redis":         {`secrets: "db-secret": data: password: "x"`, ``},
+	"Kafka":         {``, ``},
+	"Elasticsearch": {`secrets: "db-secret": data: password: "x"`, `secrets: "db-transport-tls": existing: true`},
+}
+
+// presetShortcuts are settings every preset has (most of them preset
+// defaults the user overrides), each with the message of the plain field's
+// rule. replicated adds what replicas: 3 needs.
+var presetShortcuts = []struct {
+	name, src, want string
+	replicated      bool
+}{
+	{"port", `port: 70000`, "port 70000 is out of range", false},
+	{"image", `image: "db 1"`, `image "db 1" is not an image reference`, false},
+	{"negative replicas", `replicas: -1`, "replicas -1 must be 0 or more", false},
+	{"replicas above int32", `replicas: 3000000000`, "replicas 3000000000 is more than", false},
+	{"zero storage", `storage: size: "0"`, `size "0" must be more than 0`, false},
+	{"relative storage path", `storage: {size: "1Gi", mountPath: "var/data"}`, `mount path "var/data" is not absolute`, false},
+	{"root user", `security: runAsUser: 0`, "runAsUser 0 is root", false},
+	{"negative grace period", `terminationGracePeriodSeconds: -1`, "terminationGracePeriodSeconds", false},
+	{"requests above limits", `resources: {cpu: "2", cpuLimit: "1"}`, "cpu request 2 is more than cpuLimit 1", false},
+	{"memory out of range", `resources: memory: "1e400"`, `"1e400" is larger than Kubernetes can hold`, false},
+	{"env name", `env: "1BAD": "x"`, `environment variable name "1BAD" is not valid`, false},
+	{"label key", `labels: "a b": "x"`, `label key "a b" is not valid`, false},
+	{"config map key", `configs: extra: data: "..": "x"`, `key ".." is not valid`, false},
+	{"quorum not a majority", `replicas: 3, quorumSize: 1`, "quorumSize 1 is not a majority of 3 replicas", true},
+	{"probe port", `livenessProbe: tcp: port: 0`, "port 0 is out of range", false},
+}
+
+// TestPresetShortcuts applies every shortcut to every preset: each must be
+// refused with the plain field's message.
+func TestPresetShortcuts(t *testing.T) {
+	for preset, b := range presetBases {
+		for _, sc := range presetShortcuts {
+			t.Run(preset+"/"+sc.name, func(t *testing.T) {
+				body := []string{sc.src}
+				if b.base != "" {
+					body = append(body, b.base)
+				}
+				if sc.replicated && b.replicated != "" {
+					body = append(body, b.replicated)
+				}
+				if !strings.Contains(sc.src, "storage:") {
+					body = append(body, `storage: size: "1Gi"`)
+				}
+				src := "apps: db: presets.#" + preset + " & {" + strings.Join(body, ", ") + "}"
+				assertRefused(t, rulesSource(t, "", "", src), sc.want)
+			})
+		}
+	}
+}
