@@ -127,6 +127,7 @@ var rulesBadInputs = []struct {
 	{"service named like the client one", "plain", "", `expose: {}, services: db: type: "NodePort"`, `services.db has the name of the app's client Service`},
 
 	// Scale.
+	{"redis cluster of a million nodes", "redis", "", `clusterMode: true, replicas: 1000000`, "more than the 1000 nodes Redis Cluster supports"},
 	{"compose cap", "plain", "", `replicas: 101`, "app db: replicas 101 is more than the 100 services"},
 }
 
@@ -279,5 +280,54 @@ func TestPresetShortcuts(t *testing.T) {
 				assertRefused(t, rulesSource(t, "", "", src), sc.want)
 			})
 		}
+	}
+}
+
+// cronSchedules are schedules with what Kubernetes does with them: the
+// CronJob validation parses them with github.com/robfig/cron/v3's
+// ParseStandard (results recorded from v3.0.1) and refuses TZ= or CRON_TZ=
+// when the CronJob sets timeZone, as celestra's always do.
+var cronSchedules = []struct {
+	schedule string
+	ok       bool
+}{
+	{"0 2 * * *", true}, {"*/15 * * * *", true}, {"0 0 ? * *", true}, {"0 0 * jan mon", true},
+	{"0 0 * JAN-MAR MON-FRI", true}, {"5/10 * * * *", true}, {"0 0 1-31/40 * *", true},
+	{"*/5,1-3 * * * *", true}, {",5 * * * *", true}, {"00 02 * * *", true}, {"+5 * * * *", true},
+	{"0 0 * * sun-sat", true}, {"  0 0 * * *", true}, {"0  0 * * *", true}, {"0 0 * * */1", true},
+	{"0 0 * * 6/2", true}, {"0 0 * dec/2 *", true}, {"*/60 * * * *", true}, {"0 0 * * 0", true},
+	{"0 0 * * 6", true}, {"@hourly", true}, {"@daily", true}, {"@midnight", true}, {"@weekly", true},
+	{"@monthly", true}, {"@yearly", true}, {"@annually", true}, {"@every 1h", true},
+	{"@every 90s", true}, {"@every 1h30m", true}, {"@every 1.5h", true}, {"@every 500ms", true},
+	{"@every 0s", true},
+	{"*/0 * * * *", false}, {"0/0 * * * *", false}, {"30-10 * * * *", false}, {"0 0 * * 5-1", false},
+	{"0 0 * * 7", false}, {"0 0 * * 7/1", false}, {"0 0 0 * *", false}, {"0 0 * 0 *", false},
+	{"60 * * * *", false}, {"0 24 * * *", false}, {"0 25 * * *", false}, {"* * * * * *", false},
+	{"1-2-3 * * * *", false}, {"1/2/3 * * * *", false}, {"0 0 L * *", false}, {"5- * * * *", false},
+	{"-5 * * * *", false}, {"@reboot", false}, {"@every 1x", false}, {"@every ", false},
+	{"@every 1h ", false}, {"every day", false}, {"TZ=UTC 0 0 * * *", false},
+	{"CRON_TZ=UTC 0 0 * * *", false},
+}
+
+// TestCronSchedulesAsKubernetesReadsThem checks the schedule rule against
+// what Kubernetes accepts, case by case.
+func TestCronSchedulesAsKubernetesReadsThem(t *testing.T) {
+	for _, tc := range cronSchedules {
+		t.Run(tc.schedule, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "cron.cue")
+			src := rulesSource(t, "pg", "", `backup: {schedule: "`+tc.schedule+`", location: "s3://b/p"}`)
+			if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := run(t, "vet", file)
+			switch {
+			case tc.ok && code != ExitOK:
+				t.Errorf("Kubernetes accepts %q, celestra refuses it:\n%s", tc.schedule, stderr)
+			case !tc.ok && code != ExitInvalidConfig:
+				t.Errorf("Kubernetes refuses %q, celestra exits %d:\n%s", tc.schedule, code, stderr)
+			case !tc.ok && !strings.Contains(stderr, "backup.schedule"):
+				t.Errorf("the message does not name backup.schedule:\n%s", stderr)
+			}
+		})
 	}
 }
