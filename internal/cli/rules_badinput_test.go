@@ -113,7 +113,7 @@ var rulesBadInputs = []struct {
 
 	// Probes.
 	{"probe on port 0", "plain", "", `livenessProbe: tcp: port: 0`, "port 0 is out of range"},
-	{"probe on a port the app lacks", "plain", "", `readinessProbe: http: {path: "/", port: "web"}`, `readinessProbe names port "web", which the container does not have (it has: amqp)`},
+	{"probe on a port the app lacks", "plain", "", `readinessProbe: http: {path: "/", port: "web"}`, `readinessProbe.#portRule: the probe names port "web", which the container does not have (it has: amqp)`},
 	{"health check on a port the app lacks", "plain", "", `healthCheck: {path: "/health", port: "web"}`, `healthCheck names port "web", which the container does not have (it has: amqp)`},
 
 	// Mounts.
