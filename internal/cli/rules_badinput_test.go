@@ -73,6 +73,7 @@ var rulesBadInputs = []struct {
 	{"label value of 64 characters", "plain", "", `labels: team: "` + long(64) + `"`, "is not a valid label value"},
 	{"label key with a bad prefix", "plain", "", `labels: "Example.com/team": "x"`, `label key "Example.com/team" is not valid`},
 	{"annotation key with two slashes", "plain", "", `annotations: "a/b/c": "x"`, `annotation key "a/b/c" is not valid`},
+	{"annotations over 256 KiB", "plain", "", `annotations: note: "` + strings.Repeat("x", 256<<10) + `"`, "annotations hold 262148 bytes"},
 	{"empty node selector key", "plain", "", `nodeSelector: "": "x"`, `label key "" is not valid`},
 	{"network policy label value", "plain", "", `networkPolicies: p: allowPodsWithLabels: app: "a b"`, `"a b" is not a valid label value`},
 	{"service selector key", "plain", "", `services: s: selector: "role?": "x"`, `label key "role?" is not valid`},
