@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -70,15 +71,26 @@ func TestRulesAgreeWithKubernetes(t *testing.T) {
 		}
 	}
 
-	// Quantities: celestra takes unsigned quantities up to 8Ei.
+	// Quantities: celestra takes unsigned quantities below 8Ei (Kubernetes
+	// also keeps larger ones written with an exponent, such as 1e400).
 	for _, s := range []string{"1", "1n", "1u", "500m", "2Gi", "1.5Gi", ".5", "5.", "1e3", "1E3", "1e-3", "1e+3",
-		"0", "1Ki", "1k", "1ki", "1K", "2 Gi", "", "Gi", "1e400", "1e18", "8Ei", "9Ei", "1E", "7E", "10E", "1x", "1.2.3", "1e"} {
+		"0", "1Ki", "1k", "1ki", "1K", "2 Gi", "", "Gi", "1e400", "1e18", "7Ei", "1E", "7E", "10E", "1x", "1.2.3", "1e", "9223372036854775807"} {
 		q, err := resource.ParseQuantity(s)
 		// (Kubernetes reads a bare suffix such as "Gi" as zero; celestra
 		// asks for a number.)
-		accepted := err == nil && q.Cmp(resource.MustParse("8Ei")) <= 0 && strings.ContainsAny(s, "0123456789")
+		accepted := err == nil && q.Cmp(resource.MustParse("8Ei")) < 0 && strings.ContainsAny(s, "0123456789")
 		if refused := checkRule(t, schemas, "#Quantity", strconv.Quote(s)); accepted == refused {
 			t.Errorf("quantity %q: Kubernetes (up to 8Ei) accepts it: %v, celestra refuses it: %v", s, accepted, refused)
+		}
+	}
+	// Kubernetes cuts larger quantities down to 2^63-1 without a word:
+	// celestra refuses them.
+	for _, s := range []string{"8Ei", "9Ei", "16Ei"} {
+		if q := resource.MustParse(s); q.Value() != math.MaxInt64 {
+			t.Fatalf("%s: Kubernetes reads %s, not 2^63-1", s, q.String())
+		}
+		if !checkRule(t, schemas, "#Quantity", strconv.Quote(s)) {
+			t.Errorf("quantity %q: Kubernetes cuts it down to 2^63-1, celestra accepts it", s)
 		}
 	}
 }
