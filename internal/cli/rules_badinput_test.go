@@ -109,7 +109,7 @@ var rulesBadInputs = []struct {
 	{"cron six fields", "pg", "", `backup: {schedule: "0 0 2 * * *", location: "s3://b/p"}`, `"0 0 2 * * *" is not a cron schedule`},
 
 	// Quantities.
-	{"volume claim of zero", "plain", "", `volumes: v: {mountPath: "/v", persistentVolumeClaim: size: "0Gi"}`, `volumes.v.persistentVolumeClaim.size "0Gi" must be more than 0`},
+	{"volume claim of zero", "plain", "", `volumes: v: {mountPath: "/v", persistentVolumeClaim: size: "0Gi"}`, `apps.db.volumes.v.persistentVolumeClaim.size: size "0Gi" must be more than 0`},
 	{"memory beyond range", "plain", "", `resources: memory: "1e400"`, `"1e400" is larger than Kubernetes can hold`},
 
 	// Probes.
