@@ -18,24 +18,27 @@ const gateRule = "(rule: Kubernetes v1.36.3 API server validation)"
 // creates, or an environment's object) exit 1 with the gate's message, and
 // nothing is written, in every format; vet refuses them too.
 func TestGateRefusesWhatCUEAccepts(t *testing.T) {
-	// (CUE's rules refuse a label value of 64 characters now: these are
-	// what they still let through.)
-	const fieldRef = `spec.template.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Invalid value: "a b": error converting fieldPath: field label not supported: a b `
+	// (CUE's rules refuse label values of 64 characters, fieldEnv paths the
+	// downward API lacks and sidecar images with white space now: these are
+	// what they still let through. celestra takes affinity as the
+	// Kubernetes type, and leaves the claims' access modes to Kubernetes.)
+	const noTerm = `spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms: Required value: must have at least one node selector term `
+	const noTermAffinity = `affinity: nodeAffinity: requiredDuringSchedulingIgnoredDuringExecution: nodeSelectorTerms: []`
 	for _, tc := range []struct {
 		name, src string
 		want      []string
 	}{
 		{
-			"fieldEnv of a field the downward API lacks",
-			`apps: q: {image: "x:1", fieldEnv: POD: "a b"}`,
-			[]string{`apps.q: StatefulSet q (statefulset-q.yaml): ` + fieldRef + gateRule},
+			"node affinity without a term",
+			`apps: q: {image: "x:1", ` + noTermAffinity + `}`,
+			[]string{`apps.q: StatefulSet q (statefulset-q.yaml): ` + noTerm + gateRule},
 		},
 		{
-			// The StatefulSet is accepted; the Pods its controller
-			// creates are refused.
-			"sidecar image with a trailing line break",
-			`apps: q: {image: "x:1", sidecars: s: image: "x:1\n"}`,
-			[]string{`apps.q: StatefulSet q (statefulset-q.yaml): pod q-0: spec.containers[1].image: Invalid value: "x:1\n": must not have leading or trailing whitespace ` + gateRule},
+			// The StatefulSet's claim template, from which its controller
+			// creates each pod's claim.
+			"storage without an access mode",
+			`apps: q: {image: "x:1", storage: {size: "1Gi", accessModes: []}}`,
+			[]string{`apps.q: StatefulSet q (statefulset-q.yaml): spec.volumeClaimTemplates[0].spec.accessModes: Required value: at least 1 access mode is required ` + gateRule},
 		},
 		{
 			// The CronJob is accepted; each Job it creates is refused
@@ -51,10 +54,10 @@ apps: db: presets.#Postgres & {
 			[]string{`apps.db: CronJob db-backup (cronjob-db-backup.yaml): job db-backup-29453880: spec.template.metadata.labels: Invalid value: `, "`selector` does not match template `labels` " + gateRule},
 		},
 		{
-			"environment's fieldEnv of a field the downward API lacks",
+			"environment's node affinity without a term",
 			`apps: q: {image: "x:1"}
-environments: production: q: fieldEnv: POD: "a b"`,
-			[]string{`environments.production.q: StatefulSet q (statefulset-q.yaml): ` + fieldRef + gateRule},
+environments: production: q: ` + noTermAffinity,
+			[]string{`environments.production.q: StatefulSet q (statefulset-q.yaml): ` + noTerm + gateRule},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,12 +91,12 @@ environments: production: q: fieldEnv: POD: "a b"`,
 func TestGateReportsBaseProblemsOnce(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "bad.cue")
-	src := "package bad\n\napps: q: {image: \"x:1\", fieldEnv: POD: \"a b\"}\nenvironments: production: {}\n"
+	src := "package bad\n\napps: q: {image: \"x:1\", affinity: nodeAffinity: requiredDuringSchedulingIgnoredDuringExecution: nodeSelectorTerms: []}\nenvironments: production: {}\n"
 	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, _, stderr := run(t, "vet", file)
-	if code != ExitInvalidConfig || !strings.Contains(stderr, "apps.q: StatefulSet q (statefulset-q.yaml): spec.template.spec.containers[0].env[0].valueFrom.fieldRef.fieldPath") {
+	if code != ExitInvalidConfig || !strings.Contains(stderr, "apps.q: StatefulSet q (statefulset-q.yaml): spec.template.spec.affinity.nodeAffinity") {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
 	if strings.Contains(stderr, "environments.production") {

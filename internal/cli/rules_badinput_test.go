@@ -45,6 +45,18 @@ var rulesBadInputs = []struct {
 	{"postgres replication user", "pg", "", `replication: user: "Repl-User"`, `replication.user "Repl-User" is not a plain PostgreSQL role name`},
 	{"mysql replication user", "mysql", "", `replication: user: "repl user"`, `replication.user "repl user" is not a plain MySQL user name`},
 	{"mysql password secret name", "mysql", "", `password: secret: "DB_Secret"`, `"DB_Secret" is not a valid name`},
+	{"postgres password secret name", "pg", "", `password: secret: "DB_Secret"`, `apps.db.password.secret: "DB_Secret" is not a valid name`},
+	{"mongodb password secret name", "mongo", "", `password: secret: "DB_Secret"`, `apps.db.password.secret: "DB_Secret" is not a valid name`},
+	{"redis password secret name", "redis", "", `password: secret: "db.secret"`, `apps.db.password.secret: "db.secret" is not a valid name`},
+	{"elasticsearch password secret name", "es", "", `password: secret: "DB_Secret"`, `apps.db.password.secret: "DB_Secret" is not a valid name`},
+	{"postgres replication secret name", "pg", "", `replicas: 2, replication: secret: "Repl"`, `apps.db.replication.secret: "Repl" is not a valid name`},
+	{"mysql replication secret name", "mysql", "", `replicas: 2, replication: secret: "Repl"`, `apps.db.replication.secret: "Repl" is not a valid name`},
+	{"mongodb key file secret name", "mongo", "", `replicas: 3, keyFile: secret: "Keys"`, `apps.db.keyFile.secret: "Keys" is not a valid name`},
+	{"elasticsearch transport secret name", "es", "", `replicas: 3, transportTLS: secret: "TLS"`, `apps.db.transportTLS.secret: "TLS" is not a valid name`},
+	{"mongodb without password", "", "", `apps: db: presets.#MongoDB & {storage: size: "1Gi"}`, `MongoDB needs a root password: add secrets: "db-secret": data: "password": "..."`},
+	{"elasticsearch without password", "", "", `apps: db: presets.#Elasticsearch & {storage: size: "1Gi"}`, `Elasticsearch needs a password for the elastic user: add secrets: "db-secret": data: "password": "..."`},
+	{"mongodb replica set without key file", "mongo", "", `replicas: 3`, `a MongoDB replica set needs a key file shared by its members: add secrets: "db-secret": data: "keyfile": `},
+	{"elasticsearch cluster without certificate", "es", "", `replicas: 3`, `add secrets: "db-transport-tls" with tls.crt, tls.key and ca.crt`},
 	{"mongodb replica set name", "mongo", "", `replicaSetName: "rs 0"`, `replicaSetName "rs 0" is not valid`},
 	{"mongodb even voting members", "mongo", "", `replicas: 5, votingMembers: 4, secrets: "db-secret": data: keyfile: "c2VjcmV0a2V5"`, "votingMembers 4 is even"},
 	{"mongodb too many members", "mongo", "", `replicas: 51, secrets: "db-secret": data: keyfile: "c2VjcmV0a2V5"`, "a MongoDB replica set has at most 50 members"},
@@ -86,6 +98,32 @@ var rulesBadInputs = []struct {
 	{"sidecar fieldEnv name", "plain", "", `sidecars: s: fieldEnv: "9POD": "metadata.name"`, `environment variable name "9POD" is not valid`},
 	{"secret env name", "plain", "", `secrets: s: {data: k: "v", env: "A B": "k"}`, `environment variable name "A B" is not valid`},
 	{"config env name", "plain", "", `configs: c: {data: k: "v", env: "": "k"}`, `environment variable name "" is not valid`},
+
+	// Tolerations, as the API server validates them.
+	{"toleration key", "plain", "", `tolerations: [{key: "~", operator: "Exists"}]`, `apps.db.tolerations.0.key: toleration key "~" is not valid`},
+	{"toleration without key nor Exists", "plain", "", `tolerations: [{effect: "NoSchedule"}]`, `apps.db.tolerations.0.operator: a toleration without a key tolerates every taint and needs operator "Exists"`},
+	{"toleration value with Exists", "plain", "", `tolerations: [{key: "k", operator: "Exists", value: "v"}]`, `apps.db.tolerations.0.value: toleration value "v" is set with operator "Exists"`},
+	{"toleration value not a label value", "plain", "", `tolerations: [{key: "k", value: "a b"}]`, `toleration value "a b" is not valid`},
+	{"toleration operator", "plain", "", `tolerations: [{key: "k", operator: "In"}]`, `apps.db.tolerations.0.operator: toleration operator "In" is not valid`},
+	{"toleration operator Lt", "plain", "", `tolerations: [{key: "k", operator: "Lt", value: "3"}]`, `toleration operator "Lt" needs the TaintTolerationComparisonOperators feature`},
+	{"toleration effect", "plain", "", `tolerations: [{key: "k", effect: "Never"}]`, `apps.db.tolerations.0.effect: toleration effect "Never" is not valid`},
+	{"tolerationSeconds without NoExecute", "plain", "", `tolerations: [{key: "k", effect: "NoSchedule", tolerationSeconds: 60}]`, `tolerationSeconds applies to effect "NoExecute" only`},
+	{"preset toleration key", "mysql", "", `tolerations: [{key: "a b", operator: "Exists"}]`, `apps.db.tolerations.0.key: toleration key "a b" is not valid`},
+
+	// fieldEnv: the pod fields the downward API gives to environment variables.
+	{"fieldEnv path", "plain", "", `fieldEnv: POD: "a b"`, `apps.db.fieldEnv.POD: field path "a b" is not a pod field the downward API gives to environment variables`},
+	{"fieldEnv control character", "plain", "", `fieldEnv: POD: "metadata.name\u0001"`, `field path "metadata.name\x01" is not a pod field`},
+	{"fieldEnv all labels", "plain", "", `fieldEnv: LABELS: "metadata.labels"`, `field path "metadata.labels" is not a pod field`},
+	{"fieldEnv label key", "plain", "", `fieldEnv: TEAM: "metadata.labels['a b']"`, `field path "metadata.labels['a b']" names the label key "a b", which is not valid`},
+	{"sidecar fieldEnv path", "plain", "", `sidecars: s: fieldEnv: NODE: "spec.node"`, `apps.db.sidecars.s.fieldEnv.NODE: field path "spec.node" is not a pod field`},
+	{"init container fieldEnv path", "plain", "", `initContainers: i: fieldEnv: PHASE: "status.phase"`, `apps.db.initContainers.i.fieldEnv.PHASE: field path "status.phase" is not a pod field`},
+	{"preset fieldEnv path", "es", "", `fieldEnv: TEAM: "metadata.labels['Bad Key']"`, `names the label key "Bad Key"`},
+
+	// Images of sidecars and init containers, as the app's.
+	{"sidecar empty image", "plain", "", `sidecars: s: image: ""`, `apps.db.sidecars.s.image: image "" is not an image reference`},
+	{"sidecar image with a line break", "plain", "", `sidecars: s: image: "x:1\n"`, `apps.db.sidecars.s.image: image "x:1\n" is not an image reference`},
+	{"init container image with a space", "plain", "", `initContainers: i: image: "busybox 1"`, `apps.db.initContainers.i.image: image "busybox 1" is not an image reference`},
+	{"preset sidecar image", "pg", "", `sidecars: s: image: " x:1"`, `apps.db.sidecars.s.image: image " x:1" is not an image reference`},
 
 	// Secret and ConfigMap data.
 	{"data key dot", "plain", "", `configs: c: data: ".": "x"`, `key "." is not valid`},
@@ -187,6 +225,8 @@ var rulesAccepted = []struct {
 	{"secret env naming a key of an existing Secret", "plain", "", `secrets: s: {existing: true, env: TOKEN: "token"}`},
 	{"probe on a named port", "plain", "", `readinessProbe: tcp: port: "amqp"`},
 	{"compose cap", "plain", "", `replicas: 100`},
+	{"tolerations", "plain", "", `tolerations: [{operator: "Exists"}, {key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule"}, {key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30}, {key: "k"}]`},
+	{"fieldEnv paths", "plain", "", `fieldEnv: {NODE: "spec.nodeName", IPS: "status.podIPs", TEAM: "metadata.labels['example.com/team']", NOTE: "metadata.annotations['Example.com/Note']"}, sidecars: s: fieldEnv: UID: "metadata.uid"`},
 }
 
 // TestRulesAccepted exports each accepted configuration in every format.
