@@ -147,6 +147,7 @@ var rulesBadInputs = []struct {
 	{"cron six fields", "pg", "", `backup: {schedule: "0 0 2 * * *", location: "s3://b/p"}`, `"0 0 2 * * *" is not a cron schedule`},
 
 	// Quantities.
+	{"storage class not a subdomain", "plain", "", `storage: storageClass: "Fast_SSD"`, `apps.db.storage.storageClass: "Fast_SSD" is not a valid name: use lower-case letters, digits, '-' and '.'`},
 	{"volume claim of zero", "plain", "", `volumes: v: {mountPath: "/v", persistentVolumeClaim: size: "0Gi"}`, `apps.db.volumes.v.persistentVolumeClaim.size: size "0Gi" must be more than 0`},
 	{"memory beyond range", "plain", "", `resources: memory: "1e400"`, `"1e400" is larger than Kubernetes can hold`},
 
@@ -225,6 +226,7 @@ var rulesAccepted = []struct {
 	{"secret env naming a key of an existing Secret", "plain", "", `secrets: s: {existing: true, env: TOKEN: "token"}`},
 	{"probe on a named port", "plain", "", `readinessProbe: tcp: port: "amqp"`},
 	{"compose cap", "plain", "", `replicas: 100`},
+	{"storage class with dots", "plain", "", `storage: {size: "1Gi", storageClass: "fast.ssd"}, volumes: scratch: {mountPath: "/scratch", persistentVolumeClaim: {size: "1Gi", storageClass: "ceph.rbd-fast"}}`},
 	{"tolerations", "plain", "", `tolerations: [{operator: "Exists"}, {key: "dedicated", operator: "Equal", value: "db", effect: "NoSchedule"}, {key: "node.kubernetes.io/unreachable", operator: "Exists", effect: "NoExecute", tolerationSeconds: 30}, {key: "k"}]`},
 	{"fieldEnv paths", "plain", "", `fieldEnv: {NODE: "spec.nodeName", IPS: "status.podIPs", TEAM: "metadata.labels['example.com/team']", NOTE: "metadata.annotations['Example.com/Note']"}, sidecars: s: fieldEnv: UID: "metadata.uid"`},
 }
