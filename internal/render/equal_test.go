@@ -3,11 +3,12 @@ package render_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
 	"cuelang.org/go/cue"
-	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/celestra-dev/celestra/internal/engine"
 	"github.com/celestra-dev/celestra/internal/modeltest"
@@ -20,13 +21,18 @@ import (
 // model, and compares each object with the one the CUE renderer gives the
 // engine (Result.Objects): the same keys, the same JSON. For configurations
 // with environments it does the same for each environment's apps against
-// overlays.<env>.
+// overlays.<env>. Besides the examples and cases, it runs on two
+// configurations that use what those leave out: testdata/features here and
+// the Compose exporter's.
 func TestSameAsCUE(t *testing.T) {
 	loader, err := engine.NewLoader()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, dir := range testcases.All(t) {
+	dirs := testcases.All(t)
+	dirs["render-features"] = "testdata/features"
+	dirs["compose-features"] = "../../exporters/compose/testdata/features"
+	for name, dir := range dirs {
 		t.Run(name, func(t *testing.T) {
 			res, err := loader.Load(dir)
 			if err != nil {
@@ -38,13 +44,25 @@ func TestSameAsCUE(t *testing.T) {
 			}
 			want := map[string][]byte{}
 			for _, o := range res.Objects {
-				want[o.Key] = canonicalQuantities(t, o.Key, o.JSON)
+				want[o.Key] = o.JSON
+			}
+			if len(want) == 0 {
+				t.Fatal("the engine rendered no objects")
 			}
 			apps, err := modeltest.Apps(schemas, res.Value, "apps")
 			if err != nil {
 				t.Fatal(err)
 			}
-			compare(t, "kubernetes", renderAll(t, apps), want)
+			typedOnly := map[string]bool{}
+			compare(t, loader, typedOnly, "kubernetes", renderAll(t, apps), want)
+			t.Logf("%d apps, %d objects", len(apps), len(want))
+			defer func() {
+				got := slices.Sorted(maps.Keys(typedOnly))
+				if !slices.Equal(got, typedOnlyDifferences[name]) {
+					t.Errorf("differences a typed object cannot avoid:\n%s\nwant (typedOnlyDifferences):\n%s",
+						strings.Join(got, "\n"), strings.Join(typedOnlyDifferences[name], "\n"))
+				}
+			}()
 
 			envs, err := res.Value.LookupPath(cue.ParsePath("environments")).Fields()
 			if err != nil {
@@ -61,10 +79,38 @@ func TestSameAsCUE(t *testing.T) {
 						envApps[n] = a
 					}
 				}
-				compare(t, "overlays."+env, renderAll(t, envApps), overlay(t, res.Value, envs.Selector()))
+				wantEnv := overlay(t, res.Value, envs.Selector())
+				if len(wantEnv) == 0 {
+					t.Fatalf("overlays.%s is empty", env)
+				}
+				compare(t, loader, typedOnly, "overlays."+env, renderAll(t, envApps), wantEnv)
+				t.Logf("overlays.%s: %d objects", env, len(wantEnv))
 			}
 		})
 	}
+}
+
+// typedOnlyDifferences are, by configuration, the differences between the
+// CUE renderer's JSON and the Go renderer's that come from the typed
+// k8s.io/api objects themselves (see compare), as "<where> <key> <path>:
+// go <value>, cue <value>". They are the bytes a switch to the Go renderer
+// changes in the golden files.
+var typedOnlyDifferences = map[string][]string{
+	"postgres": {
+		`kubernetes statefulset-postgres .spec.template.spec.containers[0].resources.limits.cpu: go "4", cue "4000m"`,
+		`kubernetes statefulset-postgres .spec.template.spec.containers[0].resources.requests.cpu: go "2", cue "2000m"`,
+	},
+	"postgres-backup": {
+		`kubernetes statefulset-postgres .spec.template.spec.containers[0].resources.limits.cpu: go "4", cue "4000m"`,
+		`kubernetes statefulset-postgres .spec.template.spec.containers[0].resources.requests.cpu: go "2", cue "2000m"`,
+	},
+	"render-features": {
+		`kubernetes networkpolicy-open .spec.ingress[0].from[0].podSelector.matchLabels: go absent, cue {}`,
+		`kubernetes statefulset-api .spec.template.spec.containers[0].resources.limits.memory: go "2Gi", cue "2048Mi"`,
+		`kubernetes statefulset-api .spec.template.spec.initContainers[1].resources.requests.cpu: go "100m", cue "0.1"`,
+		`kubernetes statefulset-api .spec.volumeClaimTemplates[1].spec.resources.requests.storage: go "1536Mi", cue "1.5Gi"`,
+		`kubernetes statefulset-worker .spec.template.spec.containers[0].livenessProbe.initialDelaySeconds: go absent, cue 0`,
+	},
 }
 
 // renderAll renders apps in Go and returns each object's JSON by key; two
@@ -105,8 +151,7 @@ func overlay(t *testing.T, v cue.Value, env cue.Selector) map[string][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key := it.Selector().Unquoted()
-		out[key] = canonicalQuantities(t, "overlays."+env.Unquoted()+"."+key, sortKeys(t, raw))
+		out[it.Selector().Unquoted()] = sortKeys(t, raw)
 	}
 	return out
 }
@@ -124,60 +169,38 @@ func sortKeys(t *testing.T, raw []byte) []byte {
 	return sorted
 }
 
-// canonicalQuantities rewrites the quantities of an object of the CUE
-// renderer (resources' requests and limits, claim sizes, emptyDir size
-// limits) in their canonical form, the only form a typed
-// resource.Quantity writes ("2000m" becomes "2"), and logs each rewrite:
-// the one difference between the renderers that typed objects cannot
-// avoid. The rest of the object is compared as it is.
-func canonicalQuantities(t *testing.T, key string, raw []byte) []byte {
-	t.Helper()
-	var generic any
-	if err := json.Unmarshal(raw, &generic); err != nil {
-		t.Fatal(err)
-	}
-	var walk func(path string, v any, quantities bool)
-	walk = func(path string, v any, quantities bool) {
-		switch v := v.(type) {
-		case map[string]any:
-			for k, child := range v {
-				p := path + "." + k
-				if s, ok := child.(string); ok && (quantities || k == "sizeLimit") {
-					q, err := resource.ParseQuantity(s)
-					if err != nil {
-						t.Fatalf("%s %s: %v", key, p, err)
-					}
-					if q.String() != s {
-						t.Logf("%s %s: quantity %q is written %q by the Go renderer", key, p, s, q.String())
-						v[k] = q.String()
-					}
-					continue
-				}
-				walk(p, child, k == "requests" || k == "limits")
-			}
-		case []any:
-			for i, child := range v {
-				walk(fmt.Sprintf("%s[%d]", path, i), child, false)
-			}
-		}
-	}
-	walk("", generic, false)
-	out, err := json.Marshal(generic)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func compare(t *testing.T, where string, got, want map[string][]byte) {
+// compare holds the Go renderer's objects to the CUE renderer's, byte for
+// byte. Where they differ only in what a typed k8s.io/api object cannot
+// hold (a quantity is written in canonical form, "2000m" as "2"; an empty
+// map or a zero number under omitempty is left out), the CUE object decoded
+// into its type and written again equals the Go one: such a difference is
+// added to typedOnly as "<where> <key> <path>", and held to
+// typedOnlyDifferences by the caller. Any other difference is an error.
+func compare(t *testing.T, loader *engine.Loader, typedOnly map[string]bool, where string, got, want map[string][]byte) {
 	t.Helper()
 	for k, w := range want {
 		g, ok := got[k]
-		switch {
-		case !ok:
+		if !ok {
 			t.Errorf("%s: %s: the Go renderer does not render it", where, k)
-		case string(g) != string(w):
+			continue
+		}
+		if string(g) == string(w) {
+			continue
+		}
+		obj, err := loader.DecodeObject(k, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		typed, err := render.JSON(obj.Typed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(g) != string(typed) {
 			t.Errorf("%s: %s differs:\n%s", where, k, jsonDiff(t, g, w))
+			continue
+		}
+		for _, line := range diffLines(t, g, w) {
+			typedOnly[where+" "+k+" "+line] = true
 		}
 	}
 	for k := range got {
@@ -189,6 +212,11 @@ func compare(t *testing.T, where string, got, want map[string][]byte) {
 
 // jsonDiff lists the paths where two JSON documents differ.
 func jsonDiff(t *testing.T, got, want []byte) string {
+	return "  " + strings.Join(diffLines(t, got, want), "\n  ")
+}
+
+func diffLines(t *testing.T, got, want []byte) []string {
+	t.Helper()
 	var g, w any
 	if err := json.Unmarshal(got, &g); err != nil {
 		t.Fatal(err)
@@ -198,7 +226,8 @@ func jsonDiff(t *testing.T, got, want []byte) string {
 	}
 	var lines []string
 	diff(&lines, "", g, w)
-	return strings.Join(lines, "\n")
+	slices.Sort(lines)
+	return lines
 }
 
 func diff(lines *[]string, path string, g, w any) {
@@ -206,7 +235,7 @@ func diff(lines *[]string, path string, g, w any) {
 	case map[string]any:
 		gm, ok := g.(map[string]any)
 		if !ok {
-			*lines = append(*lines, fmt.Sprintf("  %s: go %s, cue %s", path, short(g), short(w)))
+			*lines = append(*lines, fmt.Sprintf("%s: go %s, cue %s", path, short(g), short(w)))
 			return
 		}
 		for k, wv := range w {
@@ -214,13 +243,13 @@ func diff(lines *[]string, path string, g, w any) {
 		}
 		for k, gv := range gm {
 			if _, ok := w[k]; !ok {
-				*lines = append(*lines, fmt.Sprintf("  %s.%s: go %s, cue absent", path, k, short(gv)))
+				*lines = append(*lines, fmt.Sprintf("%s.%s: go %s, cue absent", path, k, short(gv)))
 			}
 		}
 	case []any:
 		gl, ok := g.([]any)
 		if !ok || len(gl) != len(w) {
-			*lines = append(*lines, fmt.Sprintf("  %s: go %s, cue %s", path, short(g), short(w)))
+			*lines = append(*lines, fmt.Sprintf("%s: go %s, cue %s", path, short(g), short(w)))
 			return
 		}
 		for i := range w {
@@ -230,7 +259,7 @@ func diff(lines *[]string, path string, g, w any) {
 		gj, _ := json.Marshal(g)
 		wj, _ := json.Marshal(w)
 		if string(gj) != string(wj) {
-			*lines = append(*lines, fmt.Sprintf("  %s: go %s, cue %s", path, short(g), short(w)))
+			*lines = append(*lines, fmt.Sprintf("%s: go %s, cue %s", path, short(g), short(w)))
 		}
 	}
 }
