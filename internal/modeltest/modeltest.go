@@ -40,9 +40,8 @@ func Project(schemas, app cue.Value) ([]byte, error) {
 	return out.MarshalJSON()
 }
 
-// Apps loads nothing itself: it projects and decodes every app under path
-// (for example "apps" or "environments.production") of a loaded
-// configuration, by name.
+// Apps projects and decodes every app under path (for example "apps" or
+// "environments.production") of a loaded configuration, by name.
 func Apps(schemas, config cue.Value, path string) (map[string]model.App, error) {
 	it, err := config.LookupPath(cue.ParsePath(path)).Fields()
 	if err != nil {
