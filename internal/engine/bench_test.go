@@ -1,39 +1,61 @@
-package engine
+package engine_test
 
 import (
-	"fmt"
 	"testing"
 
-	"github.com/celestra-dev/celestra/internal/benchgen"
+	"github.com/celestra-dev/celestra/internal/benchgen/benchtest"
+	"github.com/celestra-dev/celestra/internal/engine"
 )
 
-// BenchmarkLoad measures loading, validating, rendering and decoding a
-// configuration of 1, 100 and 1000 apps.
+// BenchmarkNewLoader measures what every process pays once before its
+// first load: reading the embedded module and preparing the scheme.
+func BenchmarkNewLoader(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := engine.NewLoader(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoad measures the engine's stages, which are one CUE evaluation
+// today: loading a generated configuration (package benchgen), validating
+// it against the schemas, presets and rules, rendering its Kubernetes
+// objects and decoding each into its k8s.io/api type.
 func BenchmarkLoad(b *testing.B) {
-	for _, n := range []int{1, 100, 1000} {
-		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
-			if n == 1000 && testing.Short() {
-				b.Skip("1000 apps skipped with -short")
-			}
-			dir := b.TempDir()
-			if err := benchgen.Write(dir, n); err != nil {
-				b.Fatal(err)
-			}
-			loader, err := NewLoader()
+	benchtest.Run(b, func(b *testing.B, n int) {
+		dir := benchtest.Write(b, n)
+		loader, err := engine.NewLoader()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			r, err := loader.Load(dir)
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				r, err := loader.Load(dir)
-				if err != nil {
+			if len(r.Objects) < n {
+				b.Fatalf("%d objects for %d apps", len(r.Objects), n)
+			}
+		}
+	})
+}
+
+// BenchmarkDecodeObjects measures the last step of Load on its own:
+// decoding every rendered object strictly into its k8s.io/api type.
+func BenchmarkDecodeObjects(b *testing.B) {
+	benchtest.Run(b, func(b *testing.B, n int) {
+		r := benchtest.Load(b, n)
+		loader, err := engine.NewLoader()
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			for _, o := range r.Objects {
+				if _, err := loader.DecodeObject(o.Key, o.JSON); err != nil {
 					b.Fatal(err)
 				}
-				if len(r.Objects) < n {
-					b.Fatalf("%d objects for %d apps", len(r.Objects), n)
-				}
 			}
-		})
-	}
+		}
+	})
 }
