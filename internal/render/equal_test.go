@@ -10,6 +10,7 @@ import (
 
 	"cuelang.org/go/cue"
 
+	"github.com/celestra-dev/celestra/internal/benchgen"
 	"github.com/celestra-dev/celestra/internal/engine"
 	"github.com/celestra-dev/celestra/internal/modeltest"
 	"github.com/celestra-dev/celestra/internal/render"
@@ -22,8 +23,8 @@ import (
 // engine (Result.Objects): the same keys, the same JSON. For configurations
 // with environments it does the same for each environment's apps against
 // overlays.<env>. Besides the examples and cases, it runs on two
-// configurations that use what those leave out: testdata/features here and
-// the Compose exporter's.
+// configurations that use what those leave out (testdata/features here and
+// the Compose exporter's) and on internal/benchgen's.
 func TestSameAsCUE(t *testing.T) {
 	loader, err := engine.NewLoader()
 	if err != nil {
@@ -32,6 +33,15 @@ func TestSameAsCUE(t *testing.T) {
 	dirs := testcases.All(t)
 	dirs["render-features"] = "testdata/features"
 	dirs["compose-features"] = "../../exporters/compose/testdata/features"
+	// Two cycles of each of internal/benchgen's mixes: every preset with
+	// replicas, backups (point-in-time recovery too), metrics.
+	for _, mix := range benchgen.Mixes() {
+		dir := t.TempDir()
+		if err := benchgen.WriteMix(dir, 14, mix); err != nil {
+			t.Fatal(err)
+		}
+		dirs["benchgen-"+string(mix)] = dir
+	}
 	for name, dir := range dirs {
 		t.Run(name, func(t *testing.T) {
 			res, err := loader.Load(dir)
