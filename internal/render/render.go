@@ -8,6 +8,7 @@
 package render
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -46,10 +47,7 @@ const (
 
 // App renders one app into its objects, sorted by key.
 func App(a model.App) ([]Object, error) {
-	r, err := newRenderer(a)
-	if err != nil {
-		return nil, err
-	}
+	r := newRenderer(a)
 	objects := map[string]runtime.Object{}
 	add := func(kind, name string, o runtime.Object) error {
 		key := strings.ToLower(kind) + "-" + name
@@ -120,7 +118,7 @@ func App(a model.App) ([]Object, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs[0]
+		return nil, errors.Join(errs...)
 	}
 	out := make([]Object, 0, len(objects))
 	for _, k := range sortedKeys(objects) {
@@ -147,7 +145,7 @@ type renderer struct {
 	mounts map[string]corev1.VolumeMount
 }
 
-func newRenderer(a model.App) (*renderer, error) {
+func newRenderer(a model.App) *renderer {
 	r := &renderer{app: a}
 	name := a.Preset
 	if name == "" {
@@ -205,7 +203,7 @@ func newRenderer(a model.App) (*renderer, error) {
 			r.mounts["config-"+n] = corev1.VolumeMount{MountPath: c.MountPath, ReadOnly: true}
 		}
 	}
-	return r, nil
+	return r
 }
 
 // meta is the metadata of the app's own objects.

@@ -28,6 +28,9 @@ func TestAppRefuses(t *testing.T) {
 		{"bad quantity", func(a *model.App) { a.Resources.CPU = "2 cores" }, `app q: resources: cpu "2 cores": quantities must match the regular expression`},
 		{"bad claim size", func(a *model.App) { a.Storage = &model.Storage{Claim: model.Claim{Size: "big"}, MountPath: "/d"} }, `app q: claim data: size: quantities must match`},
 		{"bad strategy", func(a *model.App) { a.DeploymentStrategy = "blue-green" }, `app q: deploymentStrategy "blue-green" is neither rolling nor on-delete`},
+		{"two objects with one key", func(a *model.App) {
+			a.Services = map[string]model.Service{"q-headless": {Type: "ClusterIP"}}
+		}, `app q: two objects named service-q-headless`},
 		{"health check without port", func(a *model.App) { a.HealthCheck = &model.HealthCheck{Path: "/h"} }, `app q: healthCheck has no port and the app has none`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
