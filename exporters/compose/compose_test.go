@@ -2,7 +2,6 @@ package compose
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,12 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/celestra-dev/celestra/exporters"
 	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/exporttest"
 	"github.com/celestra-dev/celestra/internal/testcases"
 )
 
@@ -59,32 +58,13 @@ func keys(files exporters.Files) []string {
 }
 
 // writeTree writes the files into a new folder and returns it.
-func writeTree(t *testing.T, files exporters.Files) string {
-	t.Helper()
-	dir := t.TempDir()
-	for p, data := range files {
-		dst := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+func writeTree(t *testing.T, files exporters.Files) string { return exporttest.WriteTree(t, files) }
 
 // loadCompose loads the compose file from disk the way `docker compose
-// config` does: schema validation, consistency checks, paths resolved and
-// env_file read. The host environment is empty, so any "$" that escaped
-// escaping would show as a missing value.
+// config` does (see exporttest.LoadCompose).
 func loadCompose(t *testing.T, dir string) *types.Project {
 	t.Helper()
-	p, err := loader.LoadWithContext(context.Background(), types.ConfigDetails{
-		WorkingDir:  dir,
-		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, FileName)}},
-		Environment: types.Mapping{},
-	}, func(o *loader.Options) { o.SetProjectName("celestra-test", true) })
+	p, err := exporttest.LoadCompose(dir, FileName)
 	if err != nil {
 		t.Fatalf("compose-go rejects %s: %v", FileName, err)
 	}

@@ -165,7 +165,8 @@ func TestExpand(t *testing.T) {
 }
 
 func TestDotenvQuoteRoundTrip(t *testing.T) {
-	for _, v := range []string{"plain", `with "quotes"`, "it's", `back\slash\`, "dollar $HOME ${X}", "two\nlines\r\n", "#hash", " spaced "} {
+	for _, v := range []string{"plain", `with "quotes"`, "it's", `back\slash\`, "dollar $HOME ${X}", "two\nlines\r\n", "#hash", " spaced ",
+		"del\x7f", "nel\u0085", "c1\u0080", "ctl\x01", "tab\there", "\ufeffbom", "line\u2028sep", "nul\x00"} {
 		src := "V=" + dotenvQuote(v) + "\n"
 		got, err := dotenv.ParseWithLookup(strings.NewReader(src), func(string) (string, bool) { return "INTERPOLATED", true })
 		if err != nil {
@@ -173,6 +174,30 @@ func TestDotenvQuoteRoundTrip(t *testing.T) {
 		}
 		if got["V"] != v {
 			t.Errorf("%q reads back as %q", v, got["V"])
+		}
+	}
+}
+
+// TestDotenvName: compose-go's env_file parser reads each name dotenvName
+// accepts back as it is.
+func TestDotenvName(t *testing.T) {
+	for _, name := range []string{"PASSWORD", "a", "_x", "1st", "with.dot", "with-dash", "MiXeD_09"} {
+		if !dotenvName(name) {
+			t.Errorf("%q refused", name)
+			continue
+		}
+		got, err := dotenv.ParseWithLookup(strings.NewReader(name+"=\"v\"\n"), nil)
+		if err != nil {
+			t.Errorf("%q: %v", name, err)
+			continue
+		}
+		if _, ok := got[name]; !ok || len(got) != 1 {
+			t.Errorf("%q reads back as %v", name, got)
+		}
+	}
+	for _, name := range []string{"", `"quoted"`, `back\slash`, "a b", "#x", "export X", "a=b", "é", "x[0]", "tab\t", "ctl\x01"} {
+		if dotenvName(name) {
+			t.Errorf("%q accepted", name)
 		}
 	}
 }

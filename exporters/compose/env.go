@@ -11,6 +11,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/celestra-dev/celestra/internal/engine"
 )
 
 // envVar is one environment variable of a container, after Kubernetes'
@@ -287,6 +289,14 @@ func (b *builder) environment(p *podInfo, c *corev1.Container, svc *types.Servic
 				b.note(p.app, "container %s variable %s from Secret %s, which is managed outside celestra: add it to ./secrets/%s.env", c.Name, v.name, v.secret.obj.name, svc.Name)
 				continue
 			}
+			if !dotenvName(v.name) {
+				return &engine.ConfigError{Diagnostics: []engine.Diagnostic{{
+					Path: "apps." + p.app,
+					Message: fmt.Sprintf("container %s variable %s from Secret %s: Compose reads variables from Secrets from an env_file, "+
+						"whose names are letters, digits, '_', '.' and '-': rename the variable, or export with --format yaml, helm or kustomize",
+						c.Name, strconv.Quote(v.name), v.secret.obj.name),
+				}}}
+			}
 			lines = append(lines, v.name+"="+dotenvQuote(value))
 		}
 		sort.Strings(lines)
@@ -502,6 +512,22 @@ func shellQuote(s string) string {
 // readVar is the shell statements that set and export name from a file.
 func readVar(name, file string) string {
 	return name + `="$(cat ` + shellQuote(file) + `)"; export ` + name + ";"
+}
+
+// dotenvName reports whether name can be a variable's name in a Compose
+// env_file: ASCII letters, digits, '_', '.' and '-' (compose-go's parser
+// also takes other Unicode letters and '[' ']', but skips white space and
+// reads "#" as a comment and "export " as a keyword).
+func dotenvName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // dotenvQuote writes a value for a Compose env_file: double-quoted, with

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/exporttest"
 )
 
 // FuzzHelmStrings puts an arbitrary string into the user-text fields of a
@@ -73,7 +74,7 @@ func FuzzHelmStrings(f *testing.F) {
 			if err != nil {
 				t.Fatalf("%s: render with default values: %v\n%s", c.name, err, src)
 			}
-			if diff := diffObjects(yamlExport(t, r), got); len(diff) > 0 {
+			if diff := exporttest.DiffObjects(yamlExport(t, r), got); len(diff) > 0 {
 				t.Fatalf("%s: the default render differs from the YAML export:\n%s\n%s", c.name, strings.Join(diff, "\n"), src)
 			}
 		}

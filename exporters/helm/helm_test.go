@@ -2,7 +2,6 @@ package helm_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,16 +11,15 @@ import (
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
 	helmengine "helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/celestra-dev/celestra/exporters"
 	"github.com/celestra-dev/celestra/exporters/helm"
 	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/exporttest"
 	"github.com/celestra-dev/celestra/internal/testcases"
 )
 
@@ -51,28 +49,8 @@ func exportResult(t *testing.T, r *engine.Result) *exported {
 	if err != nil {
 		t.Fatalf("export: %v", err)
 	}
-	out := t.TempDir()
-	var chartDir string
-	for p, data := range files {
-		dst := filepath.Join(out, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(dst, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if filepath.Base(p) == "Chart.yaml" {
-			chartDir = filepath.Dir(dst)
-		}
-	}
-	if chartDir == "" {
-		t.Fatal("no Chart.yaml written")
-	}
-	ch, err := loader.Load(chartDir)
-	if err != nil {
-		t.Fatalf("helm cannot load the chart: %v", err)
-	}
-	return &exported{result: r, files: files, dir: chartDir, chart: ch}
+	dir, ch := exporttest.LoadChart(t, files)
+	return &exported{result: r, files: files, dir: dir, chart: ch}
 }
 
 func newLoader(t testing.TB) *engine.Loader {
@@ -85,61 +63,20 @@ func newLoader(t testing.TB) *engine.Loader {
 }
 
 // objects are parsed Kubernetes objects keyed by "Kind/name".
-type objects map[string]map[string]any
+type objects = exporttest.Objects
 
 // render runs Helm's engine with the chart's values and the overrides, as
-// helm template does: schema validation first, then every template.
+// helm template does.
 func (e *exported) render(overrides map[string]any) (objects, error) {
-	vals, err := chartutil.ToRenderValues(e.chart, overrides,
-		chartutil.ReleaseOptions{Name: "test", Namespace: "default", IsInstall: true}, chartutil.DefaultCapabilities)
-	if err != nil {
-		return nil, err
-	}
-	rendered, err := helmengine.Engine{Strict: true}.Render(e.chart, vals)
-	if err != nil {
-		return nil, err
-	}
-	out := objects{}
-	for name, text := range rendered {
-		if !strings.HasSuffix(name, ".yaml") {
-			continue
-		}
-		for _, doc := range strings.Split(text, "\n---") {
-			if strings.TrimSpace(doc) == "" {
-				continue
-			}
-			var obj map[string]any
-			if err := sigsyaml.Unmarshal([]byte(doc), &obj); err != nil {
-				return nil, fmt.Errorf("%s does not parse: %v\n%s", name, err, doc)
-			}
-			if obj == nil {
-				continue
-			}
-			key := objectKey(obj)
-			if _, dup := out[key]; dup {
-				return nil, fmt.Errorf("%s rendered twice", key)
-			}
-			out[key] = obj
-		}
-	}
-	return out, nil
+	return exporttest.RenderChart(e.chart, overrides)
 }
 
-func objectKey(obj map[string]any) string {
-	meta, _ := obj["metadata"].(map[string]any)
-	return fmt.Sprintf("%v/%v", obj["kind"], meta["name"])
-}
-
-// yamlExport is what the YAML export writes, parsed.
+// yamlExport is what the YAML export writes, read back as kubectl reads it.
 func yamlExport(t *testing.T, r *engine.Result) objects {
 	t.Helper()
-	out := objects{}
-	for _, o := range r.Objects {
-		var obj map[string]any
-		if err := json.Unmarshal(o.JSON, &obj); err != nil {
-			t.Fatal(err)
-		}
-		out[objectKey(obj)] = obj
+	out, err := exporttest.YAMLExport(r)
+	if err != nil {
+		t.Fatalf("YAML export: %v", err)
 	}
 	return out
 }
@@ -168,7 +105,7 @@ func checkDefaultRender(t *testing.T, e *exported) {
 	if err != nil {
 		t.Fatalf("render with default values: %v", err)
 	}
-	if diff := diffObjects(yamlExport(t, e.result), got); len(diff) > 0 {
+	if diff := exporttest.DiffObjects(yamlExport(t, e.result), got); len(diff) > 0 {
 		t.Fatalf("the default render differs from the YAML export:\n%s", strings.Join(diff, "\n"))
 	}
 	notes, err := helmengine.Engine{Strict: true}.Render(e.chart, mustValues(t, e, nil))
@@ -203,71 +140,6 @@ func lintStrict(t *testing.T, dir string) {
 			t.Logf("helm lint: %s", m.Error())
 		}
 	}
-}
-
-// diffObjects lists every difference between two object sets, as
-// "Kind/name path: want -> got".
-func diffObjects(want, got objects) []string {
-	var out []string
-	for k, w := range want {
-		g, ok := got[k]
-		if !ok {
-			out = append(out, k+": missing")
-			continue
-		}
-		diffValue(k+" ", w, g, &out)
-	}
-	for k := range got {
-		if _, ok := want[k]; !ok {
-			out = append(out, k+": unexpected")
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func diffValue(at string, want, got any, out *[]string) {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			break
-		}
-		for k, wv := range w {
-			gv, found := g[k]
-			if !found {
-				*out = append(*out, fmt.Sprintf("%s%s: missing", at, k))
-				continue
-			}
-			diffValue(at+k+".", wv, gv, out)
-		}
-		for k := range g {
-			if _, found := w[k]; !found {
-				*out = append(*out, fmt.Sprintf("%s%s: unexpected", at, k))
-			}
-		}
-		return
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			break
-		}
-		for i := range w {
-			diffValue(fmt.Sprintf("%s%d.", at, i), w[i], g[i], out)
-		}
-		return
-	}
-	if !reflect.DeepEqual(want, got) {
-		*out = append(*out, fmt.Sprintf("%s: %v -> %v", strings.TrimSuffix(at, "."), short(want), short(got)))
-	}
-}
-
-func short(v any) string {
-	b, _ := json.Marshal(v)
-	if len(b) > 200 {
-		return string(b[:200]) + "..."
-	}
-	return string(b)
 }
 
 // changedPaths are the "Kind/name path" of each difference, without values.
@@ -319,7 +191,7 @@ func checkValues(t *testing.T, e *exported) {
 			if err != nil {
 				t.Fatalf("%s: %s: %v", app, what, err)
 			}
-			paths := changedPaths(diffObjects(base, got))
+			paths := changedPaths(exporttest.DiffObjects(base, got))
 			sort.Strings(want)
 			if !reflect.DeepEqual(paths, want) {
 				t.Errorf("%s: %s changed\n  %s\nwant\n  %s", app, what, strings.Join(paths, "\n  "), strings.Join(want, "\n  "))
@@ -382,7 +254,7 @@ func checkValues(t *testing.T, e *exported) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range changedPaths(diffObjects(base, got)) {
+			for _, p := range changedPaths(exporttest.DiffObjects(base, got)) {
 				if !strings.HasPrefix(p, fmt.Sprintf("%s spec.template.spec.containers.%d.resources", sts, idx)) {
 					t.Errorf("%s: resources changed %s", app, p)
 				}
@@ -401,7 +273,7 @@ func checkValues(t *testing.T, e *exported) {
 				t.Fatal(err)
 			}
 			want := fmt.Sprintf("%s spec.template.spec.containers.%d.env", sts, idx)
-			for _, p := range changedPaths(diffObjects(base, got)) {
+			for _, p := range changedPaths(exporttest.DiffObjects(base, got)) {
 				if p != want && p != want+": unexpected" {
 					t.Errorf("%s: env changed %s", app, p)
 				}
@@ -443,7 +315,7 @@ func checkValues(t *testing.T, e *exported) {
 			argsPath := fmt.Sprintf("%s spec.template.spec.containers.%d.args", sts, idx)
 			hashPath := sts + " spec.template.metadata.annotations.celestra.dev/config-hash"
 			var inArgs, inFile, hash bool
-			for _, p := range changedPaths(diffObjects(base, got)) {
+			for _, p := range changedPaths(exporttest.DiffObjects(base, got)) {
 				switch {
 				case p == argsPath:
 					inArgs = strings.Contains(fmt.Sprint(containers(got[sts])[idx]["args"]), "celestra_test")
@@ -562,7 +434,7 @@ apps: "web-cache": {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := diffObjects(yamlExport(t, r), got); len(diff) > 0 {
+	if diff := exporttest.DiffObjects(yamlExport(t, r), got); len(diff) > 0 {
 		t.Fatalf("the default render differs from the YAML export:\n%s", strings.Join(diff, "\n"))
 	}
 	vals := appValues(t, e)["web-cache"]

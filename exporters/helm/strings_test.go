@@ -13,6 +13,7 @@ import (
 	"cuelang.org/go/cue/literal"
 
 	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/exporttest"
 )
 
 // hostileStrings are strings that YAML 1.1 (which Helm reads values,
@@ -245,7 +246,7 @@ func TestHostileStrings(t *testing.T) {
 			if err != nil {
 				t.Fatalf("render with default values: %v", err)
 			}
-			if diff := diffObjects(yamlExport(t, r), got); len(diff) > 0 {
+			if diff := exporttest.DiffObjects(yamlExport(t, r), got); len(diff) > 0 {
 				t.Fatalf("the default render differs from the YAML export:\n%s", strings.Join(diff, "\n"))
 			}
 			if c.chart != "" && e.chart.Metadata.Name != c.chart {

@@ -23,7 +23,6 @@ import (
 	"cuelang.org/go/cue"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/celestra-dev/celestra/exporters"
 	yamlexp "github.com/celestra-dev/celestra/exporters/yaml"
@@ -51,6 +50,9 @@ func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
 		}
 		base[o.Key] = obj
 	}
+	if err := checkKustomizeCanPrint("", base); err != nil {
+		return nil, err
+	}
 	sort.Strings(resources)
 	kust, err := marshalKustomization(&types.Kustomization{Resources: resources})
 	if err != nil {
@@ -63,6 +65,15 @@ func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
 		return nil, err
 	}
 	for _, env := range envs {
+		objects := map[string]object{}
+		for key, raw := range env.Objects {
+			if objects[key], err = decode(key, raw); err != nil {
+				return nil, err
+			}
+		}
+		if err := checkKustomizeCanPrint(env.Name, objects); err != nil {
+			return nil, err
+		}
 		overlay, err := overlayFiles(base, env.Objects)
 		if err != nil {
 			return nil, fmt.Errorf("overlay %s: %w", env.Name, err)
@@ -219,7 +230,7 @@ func overlayFiles(base map[string]object, envObjects map[string][]byte) (exporte
 				continue
 			}
 			name := key + ".patch.yaml"
-			doc, err := sigsyaml.Marshal(ops)
+			doc, err := yamlexp.Marshal(ops)
 			if err != nil {
 				return nil, fmt.Errorf("write patch of %s: %w", key, err)
 			}
@@ -244,7 +255,7 @@ func deletePatch(o object) ([]byte, error) {
 	if o.id.Namespace != "" {
 		meta["namespace"] = o.id.Namespace
 	}
-	doc, err := sigsyaml.Marshal(map[string]any{
+	doc, err := yamlexp.Marshal(map[string]any{
 		"apiVersion": o.body["apiVersion"],
 		"kind":       o.body["kind"],
 		"metadata":   meta,
@@ -319,7 +330,7 @@ func pointer(at []string) string {
 func marshalKustomization(k *types.Kustomization) ([]byte, error) {
 	k.APIVersion = types.KustomizationVersion
 	k.Kind = types.KustomizationKind
-	doc, err := sigsyaml.Marshal(k)
+	doc, err := yamlexp.Marshal(k)
 	if err != nil {
 		return nil, fmt.Errorf("write kustomization: %w", err)
 	}

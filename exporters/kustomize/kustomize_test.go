@@ -12,46 +12,28 @@ import (
 	"strings"
 	"testing"
 
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/celestra-dev/celestra/exporters"
 	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/exporttest"
 	"github.com/celestra-dev/celestra/internal/testcases"
 )
 
 // cases are every example and testdata case (see internal/testcases).
 func cases(t *testing.T) map[string]string { return testcases.All(t) }
 
-// build runs kustomize's own build (krusty, on an in-memory file system) on
-// dir of the exported tree, and returns the objects it prints keyed by
+// build runs kustomize's own build on dir of the exported tree (see
+// exporttest.KustomizeBuild) and returns the objects it prints keyed by
 // identity.
 func build(t *testing.T, files exporters.Files, dir string) map[string]map[string]any {
 	t.Helper()
-	fs := filesys.MakeFsInMemory()
-	for p, data := range files {
-		if err := fs.WriteFile(filepath.Join("/out", p), data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, filepath.Join("/out", dir))
-	if err != nil {
-		t.Fatalf("kustomize build %s: %v", dir, err)
-	}
-	out, err := m.AsYaml()
+	built, err := exporttest.KustomizeBuild(files, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	objects := map[string]map[string]any{}
-	for _, doc := range strings.Split(string(out), "\n---\n") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		raw, err := sigsyaml.YAMLToJSON([]byte(doc))
-		if err != nil {
-			t.Fatalf("kustomize build %s printed invalid YAML: %v", dir, err)
-		}
+	for _, raw := range built {
 		add(t, objects, raw)
 	}
 	return objects
