@@ -60,6 +60,12 @@ func (b *builder) model(name string) (appModel, error) {
 	return m, nil
 }
 
+// MaxServicesPerApp is the most pods of one app the Compose export expands
+// into services. Each pod is a service with its own volume and host name, so
+// a Compose file beyond this is no longer something one machine runs, and
+// the expansion itself would take unbounded memory.
+const MaxServicesPerApp = 100
+
 // addStatefulSet adds one service per pod of s, with the pod's identity.
 func (b *builder) addStatefulSet(s *appsv1.StatefulSet) error {
 	app := s.Name
@@ -73,6 +79,9 @@ func (b *builder) addStatefulSet(s *appsv1.StatefulSet) error {
 	replicas := 1
 	if s.Spec.Replicas != nil {
 		replicas = int(*s.Spec.Replicas)
+	}
+	if replicas > MaxServicesPerApp {
+		return fmt.Errorf("replicas %d is more than the %d services a Compose file holds for one app: Compose runs each pod as a service of its own; use fewer replicas, or --format yaml, helm or kustomize", replicas, MaxServicesPerApp)
 	}
 	ns := key(s.Namespace, "").ns
 	tmpl := s.Spec.Template

@@ -418,7 +418,8 @@ apps: "web-cache": {
 		QUOTES: "it's \"quoted\": yes\nsecond line"
 	}
 	configs: "cache-config": data: "app.tmpl": "Hello {{ .Name }}\n  {{/* comment */}}\n"
-	labels: team: "{{oops}}"
+	// (A label value could not hold braces: Kubernetes refuses it.)
+	annotations: team: "{{oops}}"
 }
 `
 	if err := os.WriteFile(filepath.Join(dir, "app.cue"), []byte(src), 0o644); err != nil {
