@@ -93,12 +93,6 @@ type App struct {
 	// Backup is set when the app has a backup its preset can make.
 	Backup *Backup `json:"backup,omitempty"`
 
-	// ConfigHash is the pod annotation celestra.dev/config-hash, a hash of
-	// the data of the Secrets and ConfigMaps the app creates: a change of
-	// it rolls the pods. "" when the app creates none. It is computed in
-	// CUE, over CUE's field order, exactly as the CUE renderer does.
-	ConfigHash string `json:"configHash"`
-
 	Namespace    string              `json:"namespace,omitempty"`
 	Labels       map[string]string   `json:"labels"`
 	Annotations  map[string]string   `json:"annotations"`

@@ -1,6 +1,10 @@
 package render
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -24,7 +28,10 @@ func (r *renderer) statefulSet() (*appsv1.StatefulSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	annotations := r.podAnnotations()
+	annotations, err := r.podAnnotations()
+	if err != nil {
+		return nil, err
+	}
 	claims, err := r.claims()
 	if err != nil {
 		return nil, err
@@ -68,14 +75,18 @@ func (r *renderer) statefulSet() (*appsv1.StatefulSet, error) {
 
 // podAnnotations are the app's annotations, the config hash and the
 // Prometheus scrape annotations; nil when there are none.
-func (r *renderer) podAnnotations() map[string]string {
+func (r *renderer) podAnnotations() (map[string]string, error) {
 	a := r.app
 	out := copyMap(a.Annotations)
 	if out == nil {
 		out = map[string]string{}
 	}
-	if a.ConfigHash != "" {
-		out[configHashAnnotation] = a.ConfigHash
+	hash, err := configHash(a)
+	if err != nil {
+		return nil, err
+	}
+	if hash != "" {
+		out[configHashAnnotation] = hash
 	}
 	if m := a.Metrics; m != nil {
 		out["prometheus.io/scrape"] = "true"
@@ -83,9 +94,48 @@ func (r *renderer) podAnnotations() map[string]string {
 		out["prometheus.io/path"] = m.Path
 	}
 	if len(out) == 0 {
-		return nil
+		return nil, nil
 	}
-	return out
+	return out, nil
+}
+
+// configHash is the SHA-256, in hex, of the data of the Secrets and
+// ConfigMaps the app creates, written as the JSON
+// {"configs":{name:data},"secrets":{name:data}} with sorted keys and no HTML
+// escaping; "" when the app creates none.
+func configHash(a model.App) (string, error) {
+	data := struct {
+		Configs map[string]map[string]string `json:"configs"`
+		Secrets map[string]map[string]string `json:"secrets"`
+	}{map[string]map[string]string{}, map[string]map[string]string{}}
+	for n, c := range a.Configs {
+		if !c.Existing {
+			data.Configs[n] = orEmpty(c.Data)
+		}
+	}
+	for n, s := range a.Secrets {
+		if !s.Existing {
+			data.Secrets[n] = orEmpty(s.Data)
+		}
+	}
+	if len(data.Configs)+len(data.Secrets) == 0 {
+		return "", nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(data); err != nil {
+		return "", fmt.Errorf("app %s: config hash: %w", a.Name, err)
+	}
+	sum := sha256.Sum256(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func orEmpty(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 func (r *renderer) podSpec() (corev1.PodSpec, error) {
