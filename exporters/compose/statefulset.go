@@ -8,8 +8,11 @@ import (
 
 	"cuelang.org/go/cue"
 	"github.com/compose-spec/compose-go/v2/types"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/celestra-dev/celestra/internal/engine"
 )
 
 // appModel is what the Kubernetes objects do not say about an app and the
@@ -81,7 +84,11 @@ func (b *builder) addStatefulSet(s *appsv1.StatefulSet) error {
 		replicas = int(*s.Spec.Replicas)
 	}
 	if replicas > MaxServicesPerApp {
-		return fmt.Errorf("replicas %d is more than the %d services a Compose file holds for one app: Compose runs each pod as a service of its own; use fewer replicas, or --format yaml, helm or kustomize", replicas, MaxServicesPerApp)
+		return &engine.ConfigError{Diagnostics: []engine.Diagnostic{{
+			Path: cue.MakePath(cue.Str("apps"), cue.Str(app), cue.Str("replicas")).String(),
+			Message: fmt.Sprintf("app %s: replicas %d is more than the %d services a Compose file holds for one app: "+
+				"Compose runs each pod as a service of its own; use fewer replicas, or --format yaml, helm or kustomize", app, replicas, MaxServicesPerApp),
+		}}}
 	}
 	ns := key(s.Namespace, "").ns
 	tmpl := s.Spec.Template

@@ -70,6 +70,12 @@ func hostile(ok func(string) bool) []string {
 
 func qualifiedName(s string) bool { return s != "" && len(s) <= 63 && labelValuePattern.MatchString(s) }
 
+// envName is an environment variable name Kubernetes accepts: not ".", not
+// starting with "..".
+func envName(s string) bool {
+	return envNamePattern.MatchString(s) && s != "." && !strings.HasPrefix(s, "..")
+}
+
 func dataKey(s string) bool {
 	return dataKeyPattern.MatchString(s) && s != "." && s != ".." && !strings.HasPrefix(s, "..")
 }
@@ -195,8 +201,8 @@ func TestHostileStrings(t *testing.T) {
 		},
 		{
 			name:   "env",
-			src:    "apps: web: " + plainApp("env: "+cueMap(merge(numbered("HOSTILE_", hostileStrings), identity(hostile(envNamePattern.MatchString))))),
-			values: map[string]map[string]any{"web": {"env": anyMap(merge(numbered("HOSTILE_", hostileStrings), identity(hostile(envNamePattern.MatchString))))}},
+			src:    "apps: web: " + plainApp("env: "+cueMap(merge(numbered("HOSTILE_", hostileStrings), identity(hostile(envName))))),
+			values: map[string]map[string]any{"web": {"env": anyMap(merge(numbered("HOSTILE_", hostileStrings), identity(hostile(envName))))}},
 		},
 		{
 			name: "configmap and secret data",

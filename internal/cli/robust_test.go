@@ -146,11 +146,11 @@ apps: q: secrets: s: data: {a: "pw2", b: 4343}`,
 		[]string{"list.Concat", "_cnf"}},
 	{"memory beyond float64 over its limit",
 		`apps: q: {image: "x:1", resources: {memory: "1e400", memoryLimit: "2Gi"}}`,
-		[]string{"apps.q.resources.memory: memory request 1e400 is more than memoryLimit 2Gi"},
+		[]string{`apps.q.resources.memory: "1e400" is larger than Kubernetes can hold`},
 		[]string{"strconv.ParseFloat", "error in call"}},
 	{"a port that is only a type",
 		`apps: q: {image: "x:1", ports: web: port: int}`,
-		[]string{"apps.q.ports.web: is not set to a value (only constrained to int): give it a concrete value"},
+		[]string{"apps.q.ports.web.port: is not set to a value (only constrained to int): give it a concrete value"},
 		[]string{"incomplete value", "non-concrete", "containerPort"}},
 	{"a size that is only a type",
 		`apps: q: {image: "x:1", storage: size: string}`,
@@ -341,10 +341,11 @@ func TestRunawayChild(t *testing.T) {
 	os.Exit(Run(strings.Split(args, "\x1f"), os.Stdout, os.Stderr))
 }
 
-// TestRunawayEvaluationIsStopped: configurations whose evaluation grows
-// without end, in CUE (a user's comprehension of millions of fields) and in
-// an exporter (a million Compose services), stop at the memory bound with a
-// message, in a process of their own so the runaway dies with it.
+// TestRunawayEvaluationIsStopped: a configuration whose evaluation grows
+// without end (a user's comprehension of millions of fields) stops at the
+// memory bound, or at the time bound, with a message, in a process of its
+// own so the runaway dies with it. A million Compose services, once a
+// runaway of the exporter, are refused before any is built.
 func TestRunawayEvaluationIsStopped(t *testing.T) {
 	dir := t.TempDir()
 	cueRunaway := filepath.Join(dir, "cue.cue")
@@ -364,8 +365,6 @@ func TestRunawayEvaluationIsStopped(t *testing.T) {
 			"celestra stopped evaluating the configuration " + cueRunaway + " while evaluating: its memory reached "},
 		"timeout": {[]string{"vet", cueRunaway, "--timeout", "2s"},
 			"celestra stopped evaluating the configuration " + cueRunaway + " while evaluating: it took longer than 2s"},
-		"compose": {[]string{"export", composeRunaway, "--format", "compose", "-o", filepath.Join(dir, "out"), "--max-memory", "256Mi", "--timeout", "100s"},
-			"celestra stopped evaluating the configuration " + composeRunaway + " while exporting compose: its memory reached "},
 	} {
 		args := tc.args
 		t.Run(name, func(t *testing.T) {
@@ -389,6 +388,22 @@ func TestRunawayEvaluationIsStopped(t *testing.T) {
 			assertNoLeaks(t, stderr.String())
 		})
 	}
+	// A million Compose services used to grow until the memory bound
+	// stopped them; the Compose exporter now refuses more than
+	// compose.MaxServicesPerApp pods of an app before expanding any.
+	t.Run("compose", func(t *testing.T) {
+		start := time.Now()
+		code, _, stderr := run(t, "export", composeRunaway, "--format", "compose", "-o", filepath.Join(dir, "out"), "--max-memory", "256Mi")
+		if code != ExitInvalidConfig || !strings.Contains(stderr, "apps.q.replicas: app q: replicas 1000000 is more than the 100 services") {
+			t.Fatalf("exit %d:\n%s", code, stderr)
+		}
+		if elapsed := time.Since(start); elapsed > 30*time.Second {
+			t.Errorf("the refusal took %v", elapsed)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+			t.Errorf("output folder written: %v", err)
+		}
+	})
 }
 
 // TestReadmeErrorSampleIsRealOutput runs the configuration of the README's

@@ -41,7 +41,7 @@ var rulesBadInputs = []struct {
 	{"mysql negative replicas", "mysql", "", `replicas: -2`, "replicas -2 must be 0 or more"},
 	{"postgres root user", "pg", "", `security: runAsUser: 0`, "runAsUser 0 is root"},
 	{"redis zero storage", "", "", `apps: db: presets.#Redis & {storage: size: "0", secrets: "db-secret": data: password: "x"}`, `size "0" must be more than 0`},
-	{"mongodb relative data path", "mongo", "", `storage: mountPath: "data/db"`, `mount path "data/db" is not absolute`},
+	{"mongodb relative data path", "mongo", "", `storage: mountPath: "data/db"`, `apps.db.storage.mountPath: mount path "data/db" is not absolute`},
 	{"postgres replication user", "pg", "", `replication: user: "Repl-User"`, `replication.user "Repl-User" is not a plain PostgreSQL role name`},
 	{"mysql replication user", "mysql", "", `replication: user: "repl user"`, `replication.user "repl user" is not a plain MySQL user name`},
 	{"mysql password secret name", "mysql", "", `password: secret: "DB_Secret"`, `"DB_Secret" is not a valid name`},
@@ -109,17 +109,17 @@ var rulesBadInputs = []struct {
 	{"cron six fields", "pg", "", `backup: {schedule: "0 0 2 * * *", location: "s3://b/p"}`, `"0 0 2 * * *" is not a cron schedule`},
 
 	// Quantities.
-	{"volume claim of zero", "plain", "", `volumes: v: {mountPath: "/v", persistentVolumeClaim: size: "0Gi"}`, `volumes.v.persistentVolumeClaim.size "0Gi" must be more than 0`},
+	{"volume claim of zero", "plain", "", `volumes: v: {mountPath: "/v", persistentVolumeClaim: size: "0Gi"}`, `apps.db.volumes.v.persistentVolumeClaim.size: size "0Gi" must be more than 0`},
 	{"memory beyond range", "plain", "", `resources: memory: "1e400"`, `"1e400" is larger than Kubernetes can hold`},
 
 	// Probes.
 	{"probe on port 0", "plain", "", `livenessProbe: tcp: port: 0`, "port 0 is out of range"},
-	{"probe on a port the app lacks", "plain", "", `readinessProbe: http: {path: "/", port: "web"}`, `readinessProbe.#portRule: the probe names port "web", which the container does not have (it has: amqp)`},
+	{"probe on a port the app lacks", "plain", "", `readinessProbe: http: {path: "/", port: "web"}`, `apps.db.readinessProbe.http.port: the probe names port "web", which the container does not have (it has: amqp)`},
 	{"health check on a port the app lacks", "plain", "", `healthCheck: {path: "/health", port: "web"}`, `healthCheck names port "web", which the container does not have (it has: amqp)`},
 
 	// Mounts.
-	{"two volumes at one path", "plain", "", `volumes: {a: {mountPath: "/x", emptyDir: {}}, b: {mountPath: "/x", emptyDir: {}}}`, `mount path "/x" is used by volumes.a and volumes.b`},
-	{"secret mounted over the data", "plain", "", `storage: size: "1Gi", secrets: s: {data: a: "x", mountPath: "/data"}`, `mount path "/data" is used by secrets.s and storage`},
+	{"two volumes at one path", "plain", "", `volumes: {a: {mountPath: "/x", emptyDir: {}}, b: {mountPath: "/x", emptyDir: {}}}`, `apps.db.volumes.b.mountPath: mount path "/x" is used by volumes.a and volumes.b`},
+	{"secret mounted over the data", "plain", "", `storage: size: "1Gi", secrets: s: {data: a: "x", mountPath: "/data"}`, `apps.db.storage.mountPath: mount path "/data" is used by secrets.s and storage`},
 	{"subPath climbing out", "plain", "", `volumes: c: {mountPath: "/etc/x.conf", configMap: "c", subPath: "../x"}`, `subPath "../x" must be a relative path without '..'`},
 	{"absolute subPath", "plain", "", `volumes: c: {mountPath: "/etc/x.conf", configMap: "c", subPath: "/x"}`, `subPath "/x" must be a relative path without '..'`},
 

@@ -213,7 +213,7 @@ func rank(d Diagnostic) int {
 	switch {
 	case strings.Contains(m, "empty disjunction"), strings.Contains(m, "error in call to"),
 		strings.Contains(m, "incomplete value"), strings.Contains(m, "non-concrete"),
-		strings.Contains(m, "invalid interpolation"):
+		strings.Contains(m, "invalid interpolation"), strings.Contains(m, "key value of dynamic field must be concrete"):
 		return 3
 	case strings.Contains(m, "out of bound"), strings.Contains(m, "field not allowed"),
 		strings.Contains(m, "field is required"):

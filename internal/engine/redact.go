@@ -45,10 +45,19 @@ func isSecretDataPath(path []string) bool {
 // CUE prints them ("x", 'x', 42), by a placeholder; types and constraints
 // (string, >=1) stay, since they say what was expected, and so do the
 // labels of path (a rule's message may name the key).
+//
+// A rule's error() message passes its interpolations as Go strings, where
+// the evaluator passes values: an unquoted number or bool there is one the
+// rule computed (a count, a size), since the values of a Secret's data are
+// strings, and it stays.
 func redactArgs(args []any, path []string) []any {
 	out := make([]any, len(args))
 	for i, a := range args {
 		s := fmt.Sprint(a)
+		if str, ok := a.(string); ok && !isQuoted(str) {
+			out[i] = a
+			continue
+		}
 		if (isLiteral(s) || isBytesLiteral(s)) && !isLabelOf(s, path) {
 			out[i] = redacted
 		} else {
@@ -56,6 +65,14 @@ func redactArgs(args []any, path []string) []any {
 		}
 	}
 	return out
+}
+
+// isQuoted reports whether s is a quoted string or bytes literal.
+func isQuoted(s string) bool {
+	if _, err := strconv.Unquote(s); err == nil && strings.HasPrefix(s, `"`) {
+		return true
+	}
+	return isBytesLiteral(s)
 }
 
 func isLabelOf(s string, path []string) bool {

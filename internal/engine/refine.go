@@ -47,7 +47,7 @@ func refine(diags []Diagnostic, v, user cue.Value) []Diagnostic {
 			}
 			d = relocate(d, root, key, rest, names, user)
 		}
-		out = append(out, trimInternal(d, v))
+		out = append(out, trimInternal(d, v, user))
 	}
 	out = dropRuleFollowOns(out)
 	out = dropDerived(out)
@@ -236,8 +236,13 @@ func collision(root []string, key string, owners []string, user cue.Value) Diagn
 }
 
 // trimInternal ends a path at the user's field: the hidden and definition
-// fields the rules use (#rule, _cnf) are no place the user can look for.
-func trimInternal(d Diagnostic, v cue.Value) Diagnostic {
+// fields the rules use (#rule, #mountRules, _cnf) are no place the user can
+// look for. A rule held on such a field (where CUE keeps its error even when
+// the user overrides a default) names the user's field at the head of its
+// message, as a path relative to the struct that holds the rule:
+// "storage.mountPath: mount path ...". That path, when the configuration has
+// it, replaces the rule's, and leaves the message.
+func trimInternal(d Diagnostic, v, user cue.Value) Diagnostic {
 	if len(d.elems) == 0 {
 		return d
 	}
@@ -248,15 +253,53 @@ func trimInternal(d Diagnostic, v cue.Value) Diagnostic {
 		d.Path, d.elems = "", nil
 		return d
 	}
-	n := len(d.elems)
-	for n > 1 && (strings.HasPrefix(d.elems[n-1], "#") || strings.HasPrefix(d.elems[n-1], "_")) {
-		n--
+	n := slices.IndexFunc(d.elems[1:], isInternalLabel) + 1
+	if n == 0 {
+		return d
 	}
-	if n < len(d.elems) {
-		d.elems = d.elems[:n]
-		d.Path = joinPath(d.elems)
+	elems := slices.Clone(d.elems[:n])
+	if field, rest, ok := fieldPrefix(d.Message); ok && lookup(v, append(slices.Clone(elems), field...)).Exists() {
+		elems = append(elems, field...)
+		d.Message = rest
+		if pos := userPosition(user, elems); pos.IsValid() {
+			if d.Rule == "" && strings.HasPrefix(d.Position, "celestra@") {
+				d.Rule = d.Position
+			}
+			d.Position, _ = displayPosition(pos)
+		}
 	}
+	d.elems = elems
+	d.Path = joinPath(elems)
 	return d
+}
+
+// isInternalLabel reports whether a path element is a definition or a
+// hidden field.
+func isInternalLabel(e string) bool {
+	return strings.HasPrefix(e, "#") || strings.HasPrefix(e, "_")
+}
+
+// fieldPrefix splits a rule's message "<path>: <text>" where path is a CUE
+// path of regular fields (storage.mountPath, configs."web-config".mountPath).
+func fieldPrefix(msg string) (field []string, rest string, ok bool) {
+	for i := strings.Index(msg, ": "); i > 0; {
+		if p := cue.ParsePath(msg[:i]); p.Err() == nil {
+			sels := p.Selectors()
+			for _, sel := range sels {
+				if sel.LabelType() != cue.StringLabel {
+					return nil, "", false
+				}
+				field = append(field, sel.String())
+			}
+			return field, msg[i+2:], len(field) > 0
+		}
+		next := strings.Index(msg[i+2:], ": ")
+		if next < 0 {
+			break
+		}
+		i += 2 + next
+	}
+	return nil, "", false
 }
 
 // secretRuleMention finds a rule message's mention of a Secret key, as the

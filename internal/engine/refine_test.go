@@ -45,3 +45,36 @@ kubernetes: "statefulset-db": metadata: labels: "app.kubernetes.io/instance": "d
 		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestRefineTakesARuleFieldAsThePath: a rule held on a definition field
+// names the user's field at the head of its message; the diagnostic is then
+// reported there. A message without such a field, or naming one the
+// configuration lacks, is reported on the struct holding the rule.
+func TestRefineTakesARuleFieldAsThePath(t *testing.T) {
+	v := cuecontext.New().CompileString(`
+apps: web: {
+	storage: mountPath: "x"
+	configs: "web-config": mountPath: ""
+	readinessProbe: tcp: port: "web"
+	backup: schedule: "@daily"
+}
+`)
+	for _, tc := range []struct{ path, msg, want string }{
+		{`apps|web|#mountRules|storage`, `storage.mountPath: mount path "x" is not absolute`,
+			`apps.web.storage.mountPath: mount path "x" is not absolute`},
+		{`apps|web|#mountRules|"configs.web-config"`, `configs."web-config".mountPath: mount path "" is not absolute`,
+			`apps.web.configs."web-config".mountPath: mount path "" is not absolute`},
+		{`apps|web|readinessProbe|#portRule`, `tcp.port: the probe names port "web": name one of its ports`,
+			`apps.web.readinessProbe.tcp.port: the probe names port "web": name one of its ports`},
+		{`apps|web|backup|#rule`, `backup needs a preset: add one`,
+			`apps.web.backup: backup needs a preset: add one`},
+		{`apps|web|#mountRules|volumes`, `volumes.scratch.mountPath: not in the configuration`,
+			`apps.web: volumes.scratch.mountPath: not in the configuration`},
+	} {
+		elems := strings.Split(tc.path, "|")
+		got := refine([]Diagnostic{{Path: strings.Join(elems, "."), Message: tc.msg, elems: elems}}, v, v)
+		if len(got) != 1 || got[0].Path+": "+got[0].Message != tc.want {
+			t.Errorf("%s: %s\ngot  %v\nwant %s", tc.path, tc.msg, got, tc.want)
+		}
+	}
+}
