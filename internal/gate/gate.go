@@ -30,7 +30,8 @@
 //
 // The kinds checked are the v1 kinds of those six API groups (celestra
 // writes StatefulSet, Service, Secret, ConfigMap, PodDisruptionBudget,
-// NetworkPolicy, ServiceAccount, Role, RoleBinding, CronJob and Job). Any
+// NetworkPolicy, ServiceAccount, Role, RoleBinding, CronJob, Job and, for
+// securityPolicy, the cluster-scoped Namespace). Any
 // other kind is passed unchecked: the one other kind celestra writes, the
 // Prometheus Operator's ServiceMonitor, is a custom resource, which a
 // cluster validates with its CRD's schema, not with this code. A Service is

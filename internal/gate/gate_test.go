@@ -167,6 +167,14 @@ func secret(name string, typ corev1.SecretType, data map[string]string) *corev1.
 }
 
 // podTemplate is a template the API server accepts.
+// namespace is a Namespace of the app db, as securityPolicy renders one.
+func namespace(name string) *corev1.Namespace {
+	return &corev1.Namespace{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: appLabels("db")},
+	}
+}
+
 func podTemplate() corev1.PodTemplateSpec {
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: appLabels("db")},
@@ -249,6 +257,7 @@ func TestValidObjectsPass(t *testing.T) {
 		object(t, statefulSet(strings.Repeat("d", 52), 10)),
 		object(t, cronJob("db-backup", nil)),
 		object(t, indexedJob("db-load", "x")),
+		object(t, namespace("shop")),
 	); len(d) > 0 {
 		t.Fatalf("refused:\n%s", strings.Join(d, "\n"))
 	}
@@ -273,6 +282,8 @@ func TestRefusedObjects(t *testing.T) {
 			[]string{`apps.db: ConfigMap db-config (configmap-db-config.yaml): metadata.labels: Invalid value: "` + long + `": must be no more than 63 bytes`}},
 		{"Secret key ..data", secret("db-secret", corev1.SecretTypeOpaque, map[string]string{"..data": "hunter2-value"}),
 			[]string{`apps.db: Secret db-secret (secret-db-secret.yaml): data[..data]: Invalid value: "..data": must not start with '..'`}},
+		{"Namespace name with a dot", namespace("shop.prod"),
+			[]string{`apps.db: Namespace shop.prod (namespace-shop.prod.yaml): metadata.name: Invalid value: "shop.prod": must not contain dots`}},
 		{"StatefulSet name of 64 characters", statefulSet(strings.Repeat("d", 64), 1),
 			[]string{`apps.db: StatefulSet ` + strings.Repeat("d", 64) + ` (statefulset-` + strings.Repeat("d", 64) + `.yaml): metadata.name: Invalid value:`}},
 	} {

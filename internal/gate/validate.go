@@ -108,7 +108,9 @@ func (g *Gate) create(obj runtime.Object) (runtime.Object, field.ErrorList, erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s has no object metadata: %w", gvk.Kind, err)
 	}
-	if objMeta.GetNamespace() == "" {
+	// A Namespace is cluster-scoped: its create request names no namespace.
+	_, clusterScoped := internal.(*core.Namespace)
+	if objMeta.GetNamespace() == "" && !clusterScoped {
 		objMeta.SetNamespace(requestNamespace)
 	}
 	objMeta.SetUID(uid)
@@ -120,7 +122,7 @@ func (g *Gate) create(obj runtime.Object) (runtime.Object, field.ErrorList, erro
 	if len(errs) == 0 {
 		// As rest.BeforeCreate: the common metadata rules run once the
 		// kind's own validation has passed.
-		errs = apimachineryvalidation.ValidateObjectMetaAccessor(objMeta, true, path.ValidatePathSegmentName, field.NewPath("metadata"))
+		errs = apimachineryvalidation.ValidateObjectMetaAccessor(objMeta, !clusterScoped, path.ValidatePathSegmentName, field.NewPath("metadata"))
 	}
 	out, err := g.scheme.New(gvk)
 	if err != nil {
@@ -144,6 +146,12 @@ func prepareAndValidate(obj runtime.Object) (field.ErrorList, error) {
 		return corevalidation.ValidateSecret(o), nil
 	case *core.ServiceAccount:
 		return corevalidation.ValidateServiceAccount(o), nil
+	case *core.Namespace:
+		// As the namespace strategy: a new Namespace is Active and holds
+		// the kubernetes finalizer.
+		o.Status = core.NamespaceStatus{Phase: core.NamespaceActive}
+		o.Spec.Finalizers = []core.FinalizerName{core.FinalizerKubernetes}
+		return corevalidation.ValidateNamespace(o), nil
 	case *core.Service:
 		if errs := initServiceIPFields(o); len(errs) > 0 {
 			return errs, nil
