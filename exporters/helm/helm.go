@@ -36,6 +36,9 @@ type Exporter struct{}
 
 // Export implements exporters.Exporter.
 func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
+	if err := exporters.RequireImages(r, "helm"); err != nil {
+		return nil, err
+	}
 	c, err := build(r)
 	if err != nil {
 		return nil, err
