@@ -18,7 +18,8 @@ var prodBadInputs = []struct {
 	{"MySQL 8.4 query cache (the seed's own example)", "mysql", `mysqlConfig: query_cache_size: "16M"`, "mysqlConfig.query_cache_size was removed in MySQL 8.0.3 (this app runs mysql:8.4): the query cache was removed; remove it"},
 	{"MySQL 8.0 query cache type", "mysql", `image: "mysql:8.0", mysqlConfig: query_cache_type: "1"`, "mysqlConfig.query_cache_type was removed in MySQL 8.0.3 (this app runs mysql:8.0)"},
 	{"MySQL option with dashes", "mysql", `mysqlConfig: "query-cache-limit": "1M"`, "mysqlConfig.query-cache-limit was removed in MySQL 8.0.3"},
-	{"MySQL 8.4 expire_logs_days", "mysql", `mysqlConfig: expire_logs_days: "7"`, "mysqlConfig.expire_logs_days was removed in MySQL 8.4.0 (this app runs mysql:8.4): set binlog_expire_logs_seconds instead"},
+	{"MySQL 8.4 expire_logs_days", "mysql", `mysqlConfig: expire_logs_days: "7"`, "mysqlConfig.expire_logs_days was removed in MySQL 8.2.0 (this app runs mysql:8.4): set binlog_expire_logs_seconds instead"},
+	{"MySQL 8.2 expire_logs_days", "mysql", `image: "mysql:8.2.0", mysqlConfig: expire_logs_days: "7"`, "mysqlConfig.expire_logs_days was removed in MySQL 8.2.0 (this app runs mysql:8.2.0)"},
 	{"MySQL 8.4 default_authentication_plugin", "mysql", `image: "mysql:8.4.3-oracle", mysqlConfig: default_authentication_plugin: "mysql_native_password"`, "mysqlConfig.default_authentication_plugin was removed in MySQL 8.4.0 (this app runs mysql:8.4.3-oracle): set authentication_policy instead"},
 	{"MySQL tx_isolation", "mysql", `mysqlConfig: tx_isolation: "READ-COMMITTED"`, "mysqlConfig.tx_isolation was removed in MySQL 8.0.3 (this app runs mysql:8.4): set transaction_isolation instead"},
 	{"MySQL log_warnings", "mysql", `image: "mysql:8", mysqlConfig: log_warnings: "2"`, "mysqlConfig.log_warnings was removed in MySQL 8.0.3 (this app runs mysql:8): set log_error_verbosity instead"},
@@ -83,7 +84,7 @@ var prodAccepted = []struct {
 }{
 	{"MariaDB keeps its query cache", "mysql", `image: "mariadb:11.4", mysqlConfig: query_cache_size: "16M"`, "configmap-db-server-config.yaml", "query_cache_size = 16M"},
 	{"MySQL before 8.0.3 had the query cache", "mysql", `image: "mysql:8.0.2", mysqlConfig: query_cache_size: "16M"`, "configmap-db-server-config.yaml", "query_cache_size = 16M"},
-	{"MySQL 8.0 still has expire_logs_days", "mysql", `image: "mysql:8.0", mysqlConfig: expire_logs_days: "7"`, "configmap-db-server-config.yaml", "expire_logs_days = 7"},
+	{"MySQL 8.1 still has expire_logs_days", "mysql", `image: "mysql:8.1", mysqlConfig: expire_logs_days: "7"`, "configmap-db-server-config.yaml", "expire_logs_days = 7"},
 	{"MySQL redo log size is deprecated, not removed", "mysql", `mysqlConfig: innodb_log_file_size: "256M"`, "configmap-db-server-config.yaml", "innodb_log_file_size = 256M"},
 	{"unknown version (digest only): nothing checked", "mysql", `image: "mysql@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", mysqlConfig: query_cache_size: "0"`, "configmap-db-server-config.yaml", "query_cache_size = 0"},
 	{"unknown version (latest): nothing checked", "mysql", `image: "mysql:latest", mysqlConfig: query_cache_size: "0"`, "configmap-db-server-config.yaml", "query_cache_size = 0"},
