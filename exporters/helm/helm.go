@@ -108,11 +108,13 @@ func build(r *engine.Result) (*chart, error) {
 		if err != nil {
 			return nil, err
 		}
-		a.ownsNamespace = owned[namespaceOf(byApp[n], n)] != nil
-		if o := owned[namespaceOf(byApp[n], n)]; o != nil && o.cond == "" {
-			values := fmt.Sprintf("(index $.Values %s)", goString(n))
-			o.cond = values + ".namespace"
-			path(o.tree, "metadata").set("name", inline{"{{ " + values + ".namespace | quote }}"})
+		if o := owned[namespaceOf(byApp[n], n)]; o != nil {
+			a.ownsNamespace = true
+			if o.cond == "" { // the first of the apps in that namespace
+				values := fmt.Sprintf("(index $.Values %s)", goString(n))
+				o.cond = values + ".namespace"
+				path(o.tree, "metadata").set("name", inline{"{{ " + values + ".namespace | quote }}"})
+			}
 		}
 		if err := a.analyse(); err != nil {
 			return nil, fmt.Errorf("helm chart: %w", err)
