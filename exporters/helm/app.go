@@ -29,8 +29,11 @@ type app struct {
 	cue    cue.Value
 
 	objects []*object
-	labels  map[string]any // common labels of the app's objects
-	sel     map[string]any // selector labels
+	// ownsNamespace says the configuration also writes the Namespace
+	// object of the app's namespace (for its Pod Security labels).
+	ownsNamespace bool
+	labels        map[string]any // common labels of the app's objects
+	sel           map[string]any // selector labels
 
 	values []valueEntry
 	schema appSchema
@@ -63,6 +66,7 @@ type appSchema struct {
 	config    string // the server configuration field, such as postgresConfig
 	expose    bool
 	backup    bool
+	namespace bool
 }
 
 // imageValue is the image value, its fields in reading order.
@@ -208,9 +212,46 @@ func (a *app) analyse() error {
 	for _, o := range a.objects {
 		a.labelHoles(o.tree)
 	}
-	order := map[string]int{"image": 0, "replicas": 1, "resources": 2, "storage": 3, "env": 4, a.schema.config: 5, "expose": 6, "backup": 7}
+	a.namespace()
+	order := map[string]int{"image": 0, "replicas": 1, "resources": 2, "storage": 3, "env": 4, a.schema.config: 5, "expose": 6, "backup": 7, "namespace": 8}
 	sort.SliceStable(a.values, func(i, j int) bool { return order[a.values[i].key] < order[a.values[j].key] })
 	return nil
+}
+
+// namespaceAction writes the namespace of an app's objects: the value
+// namespace when it is set, else the release's.
+const namespaceAction = "{{ " + ref + ".namespace | default $.Release.Namespace | quote }}"
+
+// namespace: when the configuration sets a namespace, the objects take the
+// release's (helm install -n) unless the value namespace pins one. The
+// exception is a configuration that also writes the Namespace object (for
+// its Pod Security labels): a chart cannot create the namespace it is
+// installed into, so that chart pins the configured namespace by default.
+func (a *app) namespace() {
+	ns := a.notes.namespace
+	if ns == "" {
+		return
+	}
+	for _, o := range a.objects {
+		if meta := path(o.tree, "metadata"); meta != nil && str(meta, "namespace") == ns {
+			meta.set("namespace", inline{namespaceAction})
+		}
+		if str(o.tree.(*mapping), "kind") == "RoleBinding" {
+			for _, s := range items(o.tree.(*mapping), "subjects") {
+				if str(s, "namespace") == ns {
+					s.set("namespace", inline{namespaceAction})
+				}
+			}
+		}
+	}
+	a.schema.namespace = true
+	doc := fmt.Sprintf("namespace pins the app's objects to one namespace. Empty: the release's namespace (helm install -n). The CUE configuration names %s: install with -n %s, or set namespace to keep the objects there whatever -n says.", ns, ns)
+	value := ""
+	if a.ownsNamespace {
+		value = ns
+		doc = fmt.Sprintf("namespace pins the app's objects to one namespace; empty uses the release's (helm install -n). The configuration writes the Namespace %s with its Pod Security labels, which a chart can only do for a namespace other than the release's, so it is pinned here; set it to \"\" to install into the release's namespace without that Namespace object.", ns)
+	}
+	a.values = append(a.values, valueEntry{"namespace", doc, value})
 }
 
 // image: every container of the app that runs the main container's image

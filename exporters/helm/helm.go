@@ -36,6 +36,9 @@ type Exporter struct{}
 
 // Export implements exporters.Exporter.
 func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
+	if err := exporters.RequireImages(r, "helm"); err != nil {
+		return nil, err
+	}
 	c, err := build(r)
 	if err != nil {
 		return nil, err
@@ -92,10 +95,26 @@ func build(r *engine.Result) (*chart, error) {
 			c.shared = append(c.shared, obj)
 		}
 	}
+	// A Namespace object is written only while its apps' value namespace
+	// pins it (it names the namespace): see app.namespace.
+	owned := map[string]*object{}
+	for _, o := range c.shared {
+		if str(o.tree.(*mapping), "kind") == "Namespace" {
+			owned[str(path(o.tree, "metadata"), "name")] = o
+		}
+	}
 	for _, n := range names {
 		a, err := newApp(c.name, n, appValues[n], byApp[n])
 		if err != nil {
 			return nil, err
+		}
+		if o := owned[namespaceOf(byApp[n], n)]; o != nil {
+			a.ownsNamespace = true
+			if o.cond == "" { // the first of the apps in that namespace
+				values := fmt.Sprintf("(index $.Values %s)", goString(n))
+				o.cond = values + ".namespace"
+				path(o.tree, "metadata").set("name", inline{"{{ " + values + ".namespace | quote }}"})
+			}
 		}
 		if err := a.analyse(); err != nil {
 			return nil, fmt.Errorf("helm chart: %w", err)
@@ -103,6 +122,17 @@ func build(r *engine.Result) (*chart, error) {
 		c.apps = append(c.apps, a)
 	}
 	return c, nil
+}
+
+// namespaceOf is the namespace of the app's StatefulSet, "" for the
+// release's.
+func namespaceOf(objects []*object, app string) string {
+	for _, o := range objects {
+		if o.key == "statefulset-"+app {
+			return str(path(o.tree, "metadata"), "namespace")
+		}
+	}
+	return ""
 }
 
 // files writes the chart under a folder of its name.

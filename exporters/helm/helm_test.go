@@ -32,6 +32,9 @@ type exported struct {
 	files  exporters.Files
 	dir    string // the chart's folder
 	chart  *chart.Chart
+	// namespace is the release's: the one the configuration names, so that
+	// the default render can equal the YAML export.
+	namespace string
 }
 
 func exportDir(t *testing.T, l *engine.Loader, dir string) *exported {
@@ -50,7 +53,11 @@ func exportResult(t *testing.T, r *engine.Result) *exported {
 		t.Fatalf("export: %v", err)
 	}
 	dir, ch := exporttest.LoadChart(t, files)
-	return &exported{result: r, files: files, dir: dir, chart: ch}
+	yamlObjects, err := exporttest.YAMLExport(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &exported{result: r, files: files, dir: dir, chart: ch, namespace: exporttest.ReleaseNamespace(yamlObjects)}
 }
 
 func newLoader(t testing.TB) *engine.Loader {
@@ -66,9 +73,9 @@ func newLoader(t testing.TB) *engine.Loader {
 type objects = exporttest.Objects
 
 // render runs Helm's engine with the chart's values and the overrides, as
-// helm template does.
+// helm template -n <the configuration's namespace> does.
 func (e *exported) render(overrides map[string]any) (objects, error) {
-	return exporttest.RenderChart(e.chart, overrides)
+	return exporttest.RenderChartIn(e.chart, overrides, e.namespace)
 }
 
 // yamlExport is what the YAML export writes, read back as kubectl reads it.

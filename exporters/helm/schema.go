@@ -127,6 +127,9 @@ func valuesSchema(apps []*app) ([]byte, error) {
 		if s.backup {
 			src.WriteString("\t\tbackup: #Backup\n")
 		}
+		if s.namespace {
+			src.WriteString("\t\tnamespace: #Namespace\n")
+		}
 		src.WriteString("\t}\n")
 	}
 	if !hasGlobal {

@@ -71,7 +71,7 @@ func (c *chart) notes() []byte {
 		// Names are literal text: escapeDelims keeps them so.
 		name, ns := escapeDelims(a.name), "{{ .Release.Namespace }}"
 		if a.notes.namespace != "" {
-			ns = escapeDelims(a.notes.namespace)
+			ns = "{{ $app.namespace | default .Release.Namespace }}"
 		}
 		fmt.Fprintf(&b, "{{- $app := index .Values %s }}\n", goString(a.name))
 		fmt.Fprintf(&b, "\n%s", name)

@@ -34,6 +34,9 @@ type Exporter struct{}
 
 // Export implements exporters.Exporter.
 func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
+	if err := exporters.RequireImages(r, "kustomize"); err != nil {
+		return nil, err
+	}
 	files := exporters.Files{}
 	base := map[string]object{}
 	var resources []string

@@ -22,6 +22,9 @@ type Exporter struct{}
 
 // Export implements exporters.Exporter.
 func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
+	if err := exporters.RequireImages(r, "yaml"); err != nil {
+		return nil, err
+	}
 	files := exporters.Files{}
 	for _, o := range r.Objects {
 		doc, err := Document(o)
@@ -122,6 +125,9 @@ func yamlNumbers(v any) (any, error) {
 // Stream is every object in one multi-document stream, in the order
 // `kubectl apply -f -` needs: namespaces and identities before what uses them.
 func Stream(r *engine.Result) ([]byte, error) {
+	if err := exporters.RequireImages(r, "yaml"); err != nil {
+		return nil, err
+	}
 	objects := append([]engine.Object(nil), r.Objects...)
 	sort.SliceStable(objects, func(i, j int) bool {
 		return ApplyOrder(objects[i].Kind) < ApplyOrder(objects[j].Kind)

@@ -233,7 +233,7 @@ func checkUserText(t *testing.T, loader *engine.Loader, field userTextField, s, 
 		switch name {
 		case "helm":
 			_, chart := exporttest.LoadChart(t, files)
-			rendered, err := exporttest.RenderChart(chart, nil)
+			rendered, err := exporttest.RenderChartIn(chart, nil, exporttest.ReleaseNamespace(exported))
 			if err != nil {
 				t.Fatalf("%s: Helm render of %q with default values: %v\n%s", field.name, s, err, src)
 			}

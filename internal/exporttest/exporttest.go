@@ -8,9 +8,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -109,10 +111,17 @@ func LoadChart(t testing.TB, files exporters.Files) (string, *chart.Chart) {
 
 // RenderChart runs Helm's engine with the chart's values and the overrides,
 // as helm template does (schema validation first, then every template),
-// and parses the objects it renders.
+// and parses the objects it renders. The release is in the namespace
+// "default".
 func RenderChart(ch *chart.Chart, overrides map[string]any) (Objects, error) {
+	return RenderChartIn(ch, overrides, "default")
+}
+
+// RenderChartIn is RenderChart for a release in namespace, as helm
+// template -n namespace renders it.
+func RenderChartIn(ch *chart.Chart, overrides map[string]any, namespace string) (Objects, error) {
 	vals, err := chartutil.ToRenderValues(ch, overrides,
-		chartutil.ReleaseOptions{Name: "test", Namespace: "default", IsInstall: true}, chartutil.DefaultCapabilities)
+		chartutil.ReleaseOptions{Name: "test", Namespace: namespace, IsInstall: true}, chartutil.DefaultCapabilities)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +153,20 @@ func RenderChart(ch *chart.Chart, overrides map[string]any) (Objects, error) {
 		}
 	}
 	return out, nil
+}
+
+// ReleaseNamespace is the namespace a release must be installed into for
+// the chart's default render to equal these objects (the YAML export): the
+// namespace the objects name, else "default".
+func ReleaseNamespace(objects Objects) string {
+	for _, k := range slices.Sorted(maps.Keys(objects)) {
+		if meta, ok := objects[k]["metadata"].(map[string]any); ok {
+			if ns, ok := meta["namespace"].(string); ok && ns != "" {
+				return ns
+			}
+		}
+	}
+	return "default"
 }
 
 // DiffObjects lists every difference between two object sets, as
