@@ -450,3 +450,26 @@ func TestReadmeErrorSampleIsRealOutput(t *testing.T) {
 		t.Errorf("output folder written: %v", err)
 	}
 }
+
+// TestOneMessagePerRuleAndField: a rule CUE raises twice for one field (once
+// through a preset's reference to the field, with the message's
+// interpolations left unevaluated) is reported once, with its values.
+func TestOneMessagePerRuleAndField(t *testing.T) {
+	src := `package bad
+
+import "github.com/celestra-dev/celestra/presets"
+
+apps: db: presets.#Postgres & {
+	image: "postgres 16"
+	storage: size: "1Gi"
+	secrets: "db-secret": data: password: "x"
+}
+`
+	stderr := assertRefused(t, src, `apps.db.image: image "postgres 16" is not an image reference`)
+	if n := strings.Count(stderr, "apps.db.image:"); n != 1 {
+		t.Errorf("%d messages about apps.db.image, want 1:\n%s", n, stderr)
+	}
+	if strings.Contains(stderr, "strconv.Quote") {
+		t.Errorf("a message shows an unevaluated rule:\n%s", stderr)
+	}
+}

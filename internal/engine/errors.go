@@ -126,10 +126,17 @@ func newConfigError(err error, user cue.Value) *ConfigError {
 			d.Position, d.Rule = d.Rule, ""
 		}
 		key := d.Path + "\x00" + d.Message
-		if seen[key] {
+		// One rule at one place reports once per field: CUE can raise it
+		// again through a reference to the field, sometimes with its
+		// message's interpolations left unevaluated.
+		ruleKey := d.Path + "\x00rule\x00" + d.Rule
+		if seen[key] || (d.Rule != "" && seen[ruleKey]) {
 			continue
 		}
 		seen[key] = true
+		if d.Rule != "" {
+			seen[ruleKey] = true
+		}
 		diags = append(diags, d)
 	}
 	sort.SliceStable(diags, func(i, j int) bool { return rank(diags[i]) < rank(diags[j]) })
