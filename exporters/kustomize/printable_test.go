@@ -3,6 +3,7 @@ package kustomize
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -144,9 +145,56 @@ func TestFindLost(t *testing.T) {
 		{map[string]any{"spec": map[string]any{"args": []any{"ok", "\ufffe"}}}, "spec.args.1", 0xfffe},
 		{map[string]any{"spec": map[string]any{"args": []any{"ok\u2028", "\ufeff", "é"}}}, "", 0},
 	} {
-		field, r, found := findLost(nil, c.body)
-		if field != c.field || r != c.r || found != (c.field != "") {
-			t.Errorf("%v: got %q %U %v, want %q %U", c.body, field, r, found, c.field, c.r)
+		field, problem, found := findLost(nil, c.body)
+		if field != c.field || found != (c.field != "") || (found && !strings.Contains(problem, fmt.Sprintf("%U", c.r))) {
+			t.Errorf("%v: got %q %q %v, want %q %U", c.body, field, problem, found, c.field, c.r)
 		}
+	}
+	field, problem, _ := findLost(nil, map[string]any{"metadata": map[string]any{"annotations": map[string]any{"b": "ok", "0": "x"}}})
+	if field != `the key "0" of metadata.annotations` || !strings.Contains(problem, "cannot keep as a key") {
+		t.Errorf("key 0: got %q %q", field, problem)
+	}
+}
+
+// TestKustomizeLosesKey holds kustomizeLosesKey to krusty: a ConfigMap
+// whose annotation, label and data keys are k builds back unchanged
+// exactly when kustomizeLosesKey(k) is false.
+func TestKustomizeLosesKey(t *testing.T) {
+	lost := 0
+	for _, k := range []string{"0", "1", "01", "007", "-1", "1.5", "1e3", "0x1F", "0o17", "1_000", ".inf", ".nan",
+		"true", "True", "false", "null", "Null", "~", "2001-12-14", "<<",
+		"yes", "y", "n", "no", "on", "off", "12:30", "abc", "a0", "=", "1a", "0.0.1", "v1"} {
+		cm := map[string]any{
+			"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": "c", "annotations": map[string]any{k: "x"}, "labels": map[string]any{k: "x"}},
+			"data":     map[string]any{k: "v"},
+		}
+		raw, err := json.Marshal(cm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := yamlexp.FromJSON(raw)
+		if err != nil {
+			t.Fatalf("%q: %v", k, err)
+		}
+		files := exporters.Files{"base/configmap-c.yaml": doc, "base/kustomization.yaml": []byte("resources:\n- configmap-c.yaml\n")}
+		built, err := exporttest.KustomizeBuild(files, "base")
+		same := false
+		if err == nil && len(built) == 1 {
+			var got map[string]any
+			if err := json.Unmarshal(built[0], &got); err != nil {
+				t.Fatal(err)
+			}
+			same = reflect.DeepEqual(got, cm)
+		}
+		if kustomizeLosesKey(k) {
+			lost++
+		}
+		if same == kustomizeLosesKey(k) {
+			t.Errorf("key %q: kustomize keeps it: %v, kustomizeLosesKey says %v (build error: %v)", k, same, kustomizeLosesKey(k), err)
+		}
+	}
+	if lost == 0 {
+		t.Fatal("no candidate is lost: the test checks nothing")
 	}
 }
