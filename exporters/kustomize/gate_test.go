@@ -26,10 +26,7 @@ func TestBuildsPassGate(t *testing.T) {
 			}
 			files := export(t, r)
 			gatetest.Check(t, loader, "", slices.Collect(maps.Values(build(t, files, "base"))))
-			envs, err := Overlays(r.Value)
-			if err != nil {
-				t.Fatal(err)
-			}
+			envs := r.Environments
 			for _, env := range envs {
 				overlays++
 				gatetest.Check(t, loader, env.Name, slices.Collect(maps.Values(build(t, files, "overlays/"+env.Name))))

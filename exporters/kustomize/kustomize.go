@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 
-	"cuelang.org/go/cue"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 
@@ -63,21 +62,19 @@ func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
 	}
 	files["base/kustomization.yaml"] = kust
 
-	envs, err := Overlays(r.Value)
-	if err != nil {
-		return nil, err
-	}
-	for _, env := range envs {
+	for _, env := range r.Environments {
 		objects := map[string]object{}
-		for key, raw := range env.Objects {
-			if objects[key], err = decode(key, raw); err != nil {
+		raws := map[string][]byte{}
+		for _, o := range env.Objects {
+			raws[o.Key] = o.JSON
+			if objects[o.Key], err = decode(o.Key, o.JSON); err != nil {
 				return nil, err
 			}
 		}
 		if err := checkKustomizeCanPrint(env.Name, objects); err != nil {
 			return nil, err
 		}
-		overlay, err := overlayFiles(base, env.Objects)
+		overlay, err := overlayFiles(base, raws)
 		if err != nil {
 			return nil, fmt.Errorf("overlay %s: %w", env.Name, err)
 		}
@@ -92,60 +89,6 @@ func (Exporter) Export(r *engine.Result) (exporters.Files, error) {
 // the overlay files that patch, add or delete one (all named after the
 // Secret's key, like the YAML export's files).
 func (Exporter) Private(p string) bool { return yamlexp.IsSecretFile(p) }
-
-// Environment is the rendering of one environment: every object of every
-// app, with the environment's settings applied, keyed like the base.
-type Environment struct {
-	Name string
-	// Objects are the environment's objects as JSON with sorted keys, keyed
-	// by "<kind>-<name>".
-	Objects map[string][]byte
-}
-
-// Overlays reads overlays.<env> of a configuration, sorted by environment
-// name. A configuration without environments has none.
-func Overlays(config cue.Value) ([]Environment, error) {
-	v := config.LookupPath(cue.ParsePath("overlays"))
-	if !v.Exists() {
-		return nil, nil
-	}
-	it, err := v.Fields()
-	if err != nil {
-		return nil, fmt.Errorf("read overlays: %w", err)
-	}
-	var envs []Environment
-	for it.Next() {
-		name := it.Selector().Unquoted()
-		if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
-			return nil, fmt.Errorf("environment name %q cannot be a folder name", name)
-		}
-		env := Environment{Name: name, Objects: map[string][]byte{}}
-		objs, err := it.Value().Fields()
-		if err != nil {
-			return nil, fmt.Errorf("read overlays.%s: %w", name, err)
-		}
-		for objs.Next() {
-			key := objs.Selector().Unquoted()
-			raw, err := objs.Value().MarshalJSON()
-			if err != nil {
-				return nil, fmt.Errorf("overlays.%s.%s: %w", name, key, err)
-			}
-			// Sort the keys, as the engine does for the base objects.
-			obj, err := decode(key, raw)
-			if err != nil {
-				return nil, err
-			}
-			sorted, err := json.Marshal(obj.body)
-			if err != nil {
-				return nil, fmt.Errorf("overlays.%s.%s: %w", name, key, err)
-			}
-			env.Objects[key] = sorted
-		}
-		envs = append(envs, env)
-	}
-	sort.Slice(envs, func(i, j int) bool { return envs[i].Name < envs[j].Name })
-	return envs, nil
-}
 
 // object is a decoded Kubernetes object and its identity.
 type object struct {

@@ -177,10 +177,7 @@ func TestBuildsEqualExport(t *testing.T) {
 			}
 			compareObjects(t, "base", want, build(t, files, "base"))
 
-			envs, err := Overlays(r.Value)
-			if err != nil {
-				t.Fatal(err)
-			}
+			envs := r.Environments
 			folders := map[string]bool{}
 			for p := range files {
 				if rest, ok := strings.CutPrefix(p, "overlays/"); ok {
@@ -425,10 +422,7 @@ func TestEmptyEnvironmentIsBase(t *testing.T) {
 			if strings.Contains(overlay, "patches") || strings.Count(overlay, "\n- ") != 1 {
 				t.Errorf("an empty environment gives an overlay that is not just the base:\n%s", overlay)
 			}
-			envs, err := Overlays(r.Value)
-			if err != nil {
-				t.Fatal(err)
-			}
+			envs := r.Environments
 			for _, env := range envs {
 				if env.Name != "same" {
 					continue
@@ -436,8 +430,12 @@ func TestEmptyEnvironmentIsBase(t *testing.T) {
 				if len(env.Objects) != len(r.Objects) {
 					t.Errorf("overlays.same has %d objects, kubernetes %d", len(env.Objects), len(r.Objects))
 				}
+				same := map[string][]byte{}
+				for _, o := range env.Objects {
+					same[o.Key] = o.JSON
+				}
 				for _, o := range r.Objects {
-					if !bytes.Equal(env.Objects[o.Key], o.JSON) {
+					if !bytes.Equal(same[o.Key], o.JSON) {
 						t.Errorf("overlays.same.%s differs from kubernetes.%s", o.Key, o.Key)
 					}
 				}

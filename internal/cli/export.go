@@ -129,7 +129,7 @@ func runExport(cmd *cobra.Command, configPath string, opts *exportOptions) error
 			return err
 		}
 		progress.Enter("checking with Kubernetes' validation", "")
-		if err := checkWithKubernetes(loader, result); err != nil {
+		if err := checkWithKubernetes(result); err != nil {
 			return err
 		}
 		if opts.out == "-" {

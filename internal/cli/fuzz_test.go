@@ -14,7 +14,6 @@ import (
 	"cuelang.org/go/cue/literal"
 
 	"github.com/celestra-dev/celestra/exporters/compose"
-	"github.com/celestra-dev/celestra/exporters/kustomize"
 	"github.com/celestra-dev/celestra/internal/engine"
 	"github.com/celestra-dev/celestra/internal/exporttest"
 )
@@ -199,7 +198,7 @@ func checkUserText(t *testing.T, loader *engine.Loader, field userTextField, s, 
 		t.Logf("%s: %q refused by the engine", field.name, s)
 		return
 	}
-	if err := checkWithKubernetes(loader, result); err != nil {
+	if err := checkWithKubernetes(result); err != nil {
 		if gateMustAgree() {
 			t.Fatalf("%s: the engine accepts %q, the Kubernetes validation gate refuses it:\n%v\n%s", field.name, s, err, src)
 		}
@@ -277,12 +276,8 @@ func checkRefusal(t *testing.T, field userTextField, s, src, by string, err erro
 // base must build to the YAML export.
 func checkKustomizeBuilds(t *testing.T, result *engine.Result, files map[string][]byte, exported exporttest.Objects, field userTextField, s, src string) {
 	t.Helper()
-	envs, err := kustomize.Overlays(result.Value)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dirs := []string{"base"}
-	for _, env := range envs {
+	for _, env := range result.Environments {
 		dirs = append(dirs, "overlays/"+env.Name)
 	}
 	for _, d := range dirs {

@@ -2,12 +2,8 @@ package cli
 
 import (
 	"errors"
-	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
-	"github.com/celestra-dev/celestra/exporters/kustomize"
 	"github.com/celestra-dev/celestra/internal/engine"
 	"github.com/celestra-dev/celestra/internal/gate"
 )
@@ -17,7 +13,7 @@ import (
 // environment, and returns one *engine.ConfigError listing every refusal.
 // An environment's refusal that the base has too is reported once, for the
 // base.
-func checkWithKubernetes(loader *engine.Loader, result *engine.Result) error {
+func checkWithKubernetes(result *engine.Result) error {
 	g, err := gate.New()
 	if err != nil {
 		return err
@@ -30,20 +26,8 @@ func checkWithKubernetes(loader *engine.Loader, result *engine.Result) error {
 	for _, d := range diags {
 		inBase[strings.TrimPrefix(d.Path, "apps.")+"\x00"+d.Message] = true
 	}
-	envs, err := kustomize.Overlays(result.Value)
-	if err != nil {
-		return err
-	}
-	for _, env := range envs {
-		objects := make([]engine.Object, 0, len(env.Objects))
-		for _, key := range slices.Sorted(maps.Keys(env.Objects)) {
-			o, err := loader.DecodeObject(key, env.Objects[key])
-			if err != nil {
-				return fmt.Errorf("environment %s: %w", env.Name, err)
-			}
-			objects = append(objects, o)
-		}
-		envDiags, err := diagnostics(g.CheckEnvironment(env.Name, objects))
+	for _, env := range result.Environments {
+		envDiags, err := diagnostics(g.CheckEnvironment(env.Name, env.Objects))
 		if err != nil {
 			return err
 		}

@@ -90,7 +90,7 @@ func TestPresetNameLimits(t *testing.T) {
 			if err != nil {
 				t.Fatalf("a name of %d characters is refused:\n%v\n%s", tc.limit, err, src)
 			}
-			if err := checkWithKubernetes(loader, result); err != nil {
+			if err := checkWithKubernetes(result); err != nil {
 				t.Fatalf("the Kubernetes validation gate refuses a name of %d characters:\n%v\n%s", tc.limit, err, src)
 			}
 			checkUserText(t, loader, userTextField{name: "app name", path: "apps."}, name, src)

@@ -35,7 +35,7 @@ func newVetCommand() *cobra.Command {
 				}
 				objects = len(result.Objects)
 				progress.Enter("checking with Kubernetes' validation", "")
-				return checkWithKubernetes(loader, result)
+				return checkWithKubernetes(result)
 			})
 			if err != nil {
 				return err

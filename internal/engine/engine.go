@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -29,6 +30,18 @@ type Result struct {
 	// Value is the whole configuration, unified with celestra.#Config.
 	Value cue.Value
 	// Objects are the Kubernetes objects, sorted by Key.
+	Objects []Object
+	// Environments are the configuration's environments (overlays.<env>),
+	// sorted by name: every object of every app with the environment's
+	// settings applied, decoded as strictly as Objects.
+	Environments []Environment
+}
+
+// Environment is one environment of a configuration.
+type Environment struct {
+	// Name is the environment's name, also its overlay's folder name.
+	Name string
+	// Objects are its objects, sorted by Key, keyed like the base's.
 	Objects []Object
 }
 
@@ -204,7 +217,38 @@ func (l *Loader) LoadTracked(path string, progress *Progress) (result *Result, e
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Value: v, Objects: objects}, nil
+	envs, err := l.decodeEnvironments(v.LookupPath(cue.ParsePath("overlays")), progress)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Value: v, Objects: objects, Environments: envs}, nil
+}
+
+// decodeEnvironments decodes overlays.<env> of every environment, sorted
+// by name, as decodeObjects decodes the base. A configuration without
+// environments has none.
+func (l *Loader) decodeEnvironments(overlays cue.Value, progress *Progress) ([]Environment, error) {
+	if !overlays.Exists() {
+		return nil, nil
+	}
+	it, err := overlays.Fields()
+	if err != nil {
+		return nil, fmt.Errorf("read overlays: %w", err)
+	}
+	var envs []Environment
+	for it.Next() {
+		name := it.Selector().Unquoted()
+		if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." {
+			return nil, fmt.Errorf("environment name %q cannot be a folder name", name)
+		}
+		objects, err := l.decodeObjects(it.Value(), progress)
+		if err != nil {
+			return nil, fmt.Errorf("environment %s: %w", name, err)
+		}
+		envs = append(envs, Environment{Name: name, Objects: objects})
+	}
+	slices.SortFunc(envs, func(a, b Environment) int { return strings.Compare(a.Name, b.Name) })
+	return envs, nil
 }
 
 // objectApp is the app a rendered object belongs to, from its instance
