@@ -38,7 +38,7 @@ func FuzzHelmStrings(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
-	l := newLoader(f)
+	l := exporttest.NewLoader(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) {
 			t.Skip("CUE strings are Unicode text")

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/celestra-dev/celestra/internal/exporttest"
 	"github.com/celestra-dev/celestra/internal/gate/gatetest"
 )
 
@@ -12,7 +13,7 @@ import (
 // Helm's engine renders it with the default values, passes the Kubernetes
 // API server's validation, with the Pods its controllers would create.
 func TestDefaultRenderPassesGate(t *testing.T) {
-	l := newLoader(t)
+	l := exporttest.NewLoader(t)
 	for name, dir := range cases(t) {
 		t.Run(name, func(t *testing.T) {
 			rendered, err := exportDir(t, l, dir).render(nil)

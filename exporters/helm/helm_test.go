@@ -60,15 +60,6 @@ func exportResult(t *testing.T, r *engine.Result) *exported {
 	return &exported{result: r, files: files, dir: dir, chart: ch, namespace: exporttest.ReleaseNamespace(yamlObjects)}
 }
 
-func newLoader(t testing.TB) *engine.Loader {
-	t.Helper()
-	l, err := engine.NewLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
 // objects are parsed Kubernetes objects keyed by "Kind/name".
 type objects = exporttest.Objects
 
@@ -92,7 +83,7 @@ func yamlExport(t *testing.T, r *engine.Result) objects {
 // packages: lint, the default render against the YAML export, what each
 // value changes, and determinism.
 func TestCharts(t *testing.T) {
-	l := newLoader(t)
+	l := exporttest.NewLoader(t)
 	for name, dir := range cases(t) {
 		t.Run(name, func(t *testing.T) {
 			e := exportDir(t, l, dir)
@@ -358,7 +349,7 @@ func checkValues(t *testing.T, e *exported) {
 
 // TestSchemaRejectsBadValues: values.schema.json carries the CUE rules.
 func TestSchemaRejectsBadValues(t *testing.T) {
-	l := newLoader(t)
+	l := exporttest.NewLoader(t)
 	e := exportDir(t, l, "../../examples/postgres")
 	for _, c := range []struct {
 		name string
@@ -432,7 +423,7 @@ apps: "web-cache": {
 	if err := os.WriteFile(filepath.Join(dir, "app.cue"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := newLoader(t).Load(dir)
+	r, err := exporttest.NewLoader(t).Load(dir)
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}

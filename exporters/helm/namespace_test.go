@@ -16,7 +16,7 @@ func exportSource(t *testing.T, src string) *exported {
 	if err := os.WriteFile(filepath.Join(dir, "app.cue"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := newLoader(t).Load(dir)
+	r, err := exporttest.NewLoader(t).Load(dir)
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}

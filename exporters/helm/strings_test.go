@@ -160,7 +160,7 @@ func plainApp(extra string) string {
 // accepts it, and requires the chart to be lint-clean and its default
 // render to equal the YAML export object for object.
 func TestHostileStrings(t *testing.T) {
-	l := newLoader(t)
+	l := exporttest.NewLoader(t)
 	// Settings written one per line into my.cnf, where a line break in a
 	// value would start another setting.
 	mysqlSettings := merge(numbered("hostile_", hostile(func(s string) bool { return !strings.ContainsAny(s, "\n\r") })), identity(hostile(settingPattern.MatchString)))

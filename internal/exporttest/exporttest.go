@@ -277,3 +277,13 @@ func KustomizeBuild(files exporters.Files, dir string) ([][]byte, error) {
 	}
 	return objects, nil
 }
+
+// NewLoader is engine.NewLoader for a test: it fails the test on error.
+func NewLoader(t testing.TB) *engine.Loader {
+	t.Helper()
+	l, err := engine.NewLoader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}

@@ -20,6 +20,7 @@ import (
 
 	yamlexp "github.com/celestra-dev/celestra/exporters/yaml"
 	"github.com/celestra-dev/celestra/internal/engine"
+	"github.com/celestra-dev/celestra/internal/exporttest"
 	"github.com/celestra-dev/celestra/internal/gate"
 	"github.com/celestra-dev/celestra/internal/gate/gatetest"
 	"github.com/celestra-dev/celestra/internal/testcases"
@@ -34,21 +35,12 @@ func newGate(t testing.TB) *gate.Gate {
 	return g
 }
 
-func newLoader(t testing.TB) *engine.Loader {
-	t.Helper()
-	l, err := engine.NewLoader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
 // TestEveryCase runs the gate over every example and case: the files of
 // the YAML export, read back, and the objects the Compose file is made from
 // (the engine's). The Helm and Kustomize outputs are gated in their
 // exporters' tests.
 func TestEveryCase(t *testing.T) {
-	l, g := newLoader(t), newGate(t)
+	l, g := exporttest.NewLoader(t), newGate(t)
 	for name, dir := range testcases.All(t) {
 		t.Run(name, func(t *testing.T) {
 			r, err := l.Load(dir)
@@ -84,7 +76,7 @@ func TestEveryCase(t *testing.T) {
 
 // TestLeavesObjectsUnchanged: the gate defaults and converts copies.
 func TestLeavesObjectsUnchanged(t *testing.T) {
-	l, g := newLoader(t), newGate(t)
+	l, g := exporttest.NewLoader(t), newGate(t)
 	r, err := l.Load("../../examples/postgres-backup")
 	if err != nil {
 		t.Fatal(err)
@@ -432,7 +424,7 @@ func TestCustomResourcesSkipped(t *testing.T) {
 // BenchmarkCheckPostgres is what the gate adds to an export of the
 // postgres example: building the gate, then checking every object.
 func BenchmarkCheckPostgres(b *testing.B) {
-	r, err := newLoader(b).Load("../../examples/postgres")
+	r, err := exporttest.NewLoader(b).Load("../../examples/postgres")
 	if err != nil {
 		b.Fatal(err)
 	}
