@@ -169,6 +169,28 @@ func (t *tx) symlinkError(p string) error {
 	return fmt.Errorf("%s is a symbolic link: celestra never writes or removes through a symbolic link in the output folder (remove it, or choose another folder)", t.show(p))
 }
 
+// inspectListed looks at p, a path the previous export's list names: nil
+// when nothing of celestra's can be there (it is gone, or a file replaced
+// one of its folders), an error for a symbolic link on the way.
+func (t *tx) inspectListed(p string) (fs.FileInfo, error) {
+	var nf *notFolderError
+	if err := t.checkParents(p, nil); errors.As(err, &nf) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	info, err := t.root.Lstat(p)
+	switch {
+	case missing(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("inspect %s: %w", t.show(p), err)
+	case info.Mode()&fs.ModeSymlink != 0:
+		return nil, t.symlinkError(p)
+	}
+	return info, nil
+}
+
 // checkParents refuses a path whose folders include a symbolic link or a
 // file. Folders that do not exist, or that are files in replaced (removed
 // before the folder is created), are fine: they will be created.

@@ -288,20 +288,12 @@ func (t *tx) plan(files exporters.Files, paths []string, opts Options) (*plan, e
 		if _, wanted := files[f]; wanted {
 			continue
 		}
-		var nf *notFolderError
-		if err := t.checkParents(f, nil); errors.As(err, &nf) {
-			continue // a file replaced its folder: nothing of celestra's there
-		} else if err != nil {
-			return nil, err
-		}
-		info, err := t.root.Lstat(f)
+		info, err := t.inspectListed(f)
 		switch {
-		case missing(err):
-			continue
 		case err != nil:
-			return nil, fmt.Errorf("inspect %s: %w", t.show(f), err)
-		case info.Mode()&fs.ModeSymlink != 0:
-			return nil, t.symlinkError(f)
+			return nil, err
+		case info == nil:
+			continue
 		case !info.Mode().IsRegular():
 			p.notes = append(p.notes, fmt.Sprintf("celestra: kept %s: it is no longer the file celestra wrote", t.show(f)))
 			continue
@@ -343,20 +335,12 @@ func (t *tx) plan(files exporters.Files, paths []string, opts Options) (*plan, e
 		if needed[d] {
 			continue
 		}
-		var nf *notFolderError
-		if err := t.checkParents(d, nil); errors.As(err, &nf) {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		info, err := t.root.Lstat(d)
+		info, err := t.inspectListed(d)
 		switch {
-		case missing(err):
-			continue
 		case err != nil:
-			return nil, fmt.Errorf("inspect %s: %w", t.show(d), err)
-		case info.Mode()&fs.ModeSymlink != 0:
-			return nil, t.symlinkError(d)
+			return nil, err
+		case info == nil:
+			continue
 		case !info.IsDir():
 			continue
 		}
